@@ -1,0 +1,103 @@
+#!/bin/bash
+# run.sh [SCALE]
+#
+# Builds cpu-bench natively and for riscv64, runs it natively, then inside a
+# Linux guest under kvmu (each accelerator in KVMU_ACCELS) and under QEMU, and
+# prints per-kernel times with ratios. Checksums must match the native run.
+# SCALE multiplies the work (default 1: about 1.5 s natively).
+# Env: see ../lib.sh; BENCH_TIMEOUT (seconds per guest run, default 900).
+set -eu
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/../lib.sh"
+
+SCALE=${1:-1}
+TIMEOUT=${BENCH_TIMEOUT:-900}
+OUT=$BENCH_CACHE/cpu-riscv
+mkdir -p "$OUT"
+
+# Same flags on both sides: no fused multiply-add (keeps FP results equal),
+# no auto-vectorisation (RV64GC has no vectors; compare like with like).
+CFLAGS="-O2 -std=c11 -ffp-contract=off -fno-tree-vectorize -Wall -Wextra -Werror -Wstrict-prototypes"
+bench_log "building cpu-bench (native and riscv64)"
+gcc $CFLAGS -o "$OUT/cpu-bench-native" "$HERE/cpu-bench.c" -lm
+riscv64-linux-gnu-gcc $CFLAGS -static -o "$OUT/cpu-bench-rv64" "$HERE/cpu-bench.c" -lm
+
+# Guest payload: the stock shell initramfs with a second cpio archive appended
+# that adds the benchmark and replaces /init (the kernel unpacks both, later
+# entries win).
+IMAGES=$(bench_images)
+overlay=$OUT/overlay
+rm -rf "$overlay"
+mkdir -p "$overlay"
+install -m 755 "$HERE/guest-init" "$overlay/init"
+install -m 755 "$OUT/cpu-bench-rv64" "$overlay/cpu-bench"
+(cd "$overlay" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0) |
+    gzip -n >"$OUT/overlay.cpio.gz"
+cat "$IMAGES/initramfs.cpio.gz" "$OUT/overlay.cpio.gz" >"$OUT/initramfs-bench.cpio.gz"
+
+bench_log "native run"
+"$OUT/cpu-bench-native" "$SCALE" >"$OUT/native.txt"
+
+bench_find_emulators
+results=("native=$OUT/native.txt")
+for emu in "${EMULATORS[@]}"; do
+    bench_emulator_argv "$emu"
+    bench_log "guest run under $emu"
+    log=$OUT/$emu.log
+    status=0
+    timeout "$TIMEOUT" "${ARGV[@]}" -m 256M -smp 1 -nographic \
+        -kernel "$IMAGES/Image" -initrd "$OUT/initramfs-bench.cpio.gz" \
+        -append "console=ttyS0 quiet bench_scale=$SCALE" -no-reboot \
+        </dev/null >"$log" 2>&1 || status=$?
+    tr -d '\r' <"$log" | grep -E '^(KERNEL|TOTAL) ' >"$OUT/$emu.txt" || true
+    if [ "$status" -ne 0 ] || ! grep -q '^TOTAL ' "$OUT/$emu.txt"; then
+        bench_log "$emu failed (exit $status); console tail:"
+        tail -n 20 "$log" >&2
+    fi
+    results+=("$emu=$OUT/$emu.txt")
+done
+
+echo
+echo "cpu-riscv (scale $SCALE): seconds per kernel; ratios use the first kvmu column"
+awk -v specs="${results[*]}" '
+function fmt_time(t) { return t == "" ? "-" : sprintf("%.3f", t) }
+BEGIN {
+    n = split(specs, spec, " ")
+    for (c = 1; c <= n; c++) {
+        eq = index(spec[c], "=")
+        label[c] = substr(spec[c], 1, eq - 1)
+        file = substr(spec[c], eq + 1)
+        while ((getline line < file) > 0) {
+            split(line, w, " ")
+            name = w[1] == "TOTAL" ? "TOTAL" : w[2]
+            t = w[1] == "TOTAL" ? w[2] : w[3]
+            sum = w[1] == "TOTAL" ? w[3] : w[4]
+            if (c == 1 && !(name in seen)) { seen[name] = 1; order[++rows] = name }
+            time[c, name] = t
+            check[c, name] = sum
+        }
+        close(file)
+        if (label[c] ~ /^kvmu-/ && !kvmu) kvmu = c
+        if (label[c] == "qemu") qemu = c
+    }
+    printf "%-14s", "kernel"
+    for (c = 1; c <= n; c++) printf " %12s", label[c]
+    if (kvmu) printf " %12s", "%native"
+    if (kvmu && qemu) printf " %12s", "vs qemu"
+    printf "  %s\n", "checksum"
+    for (r = 1; r <= rows; r++) {
+        name = order[r]
+        printf "%-14s", name
+        for (c = 1; c <= n; c++) printf " %12s", fmt_time(time[c, name])
+        k = time[kvmu, name]
+        if (kvmu) printf " %11s%%", k > 0 ? sprintf("%.2f", 100 * time[1, name] / k) : "-"
+        if (kvmu && qemu) printf " %11sx", k > 0 && time[qemu, name] != "" ? sprintf("%.2f", time[qemu, name] / k) : "-"
+        verdict = "ok"
+        for (c = 2; c <= n; c++)
+            if (check[c, name] != check[1, name]) verdict = "MISMATCH:" label[c]
+        printf "  %s\n", verdict
+        if (verdict != "ok") bad = 1
+    }
+    exit bad
+}'
