@@ -1,0 +1,54 @@
+/* The vm object: everything one virtual machine owns. Boards fill it; accels run it. */
+#ifndef KVMU_CORE_VM_H
+#define KVMU_CORE_VM_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "cli/config.h"
+#include "core/addrmap.h"
+#include "core/memory.h"
+#include "core/wake.h"
+
+struct event_loop;
+struct accel_ops;
+struct rv_hart;
+
+/* What the guest (or the user) asked the run loop to do next. */
+enum vm_request {
+    VM_RUN = 0,
+    VM_SHUTDOWN, /* power-off, Ctrl-A x, SIGTERM: leave with vm->exit_code */
+    VM_RESET,    /* reboot: reset devices and CPUs, run again (or exit 0 with -no-reboot) */
+    VM_PANIC,    /* emulator or guest fatal error: state was dumped, exit non-zero */
+};
+
+struct vm {
+    const struct vm_config *cfg;
+    struct guest_mem mem;
+    struct addr_map mmio;
+    struct addr_map pio;
+    struct event_loop *loop;
+
+    const struct accel_ops *accel;
+    void *accel_state;
+
+    /* RISC-V boards: the harts, indexed by hart id. Run by the interp/jit accels. */
+    struct rv_hart **harts;
+    unsigned nharts;
+    /* Signalled whenever an emulated CPU may have new work (interrupt, stop request). */
+    struct cpu_wake wake;
+    /* Guest time base: mtime = (clock_now_ns() - time_base_ns) / 100 on RISC-V. */
+    int64_t time_base_ns;
+
+    void *board; /* board-private state */
+
+    _Atomic int request; /* enum vm_request */
+    int exit_code;
+};
+
+/* Thread-safe; the first request wins until the run loop consumes it. */
+void vm_request_shutdown(struct vm *vm, int exit_code);
+void vm_request_reset(struct vm *vm);
+void vm_request_panic(struct vm *vm);
+
+#endif
