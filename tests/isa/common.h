@@ -133,8 +133,9 @@
     j fail;                                                                                        \
     9999:
 
-#define FAIL_IF(cond_branch_to_ok)                                                                 \
-    cond_branch_to_ok 9999f;                                                                       \
+/* CHECK_COND(bnez a4): fail unless the branch condition holds */
+#define CHECK_COND(...)                                                                            \
+    __VA_ARGS__, 9999f;                                                                            \
     j fail;                                                                                        \
     9999:
 
