@@ -23,7 +23,7 @@ enum vm_request {
 };
 
 struct vm {
-    const struct vm_config *cfg;
+    struct vm_config *cfg; /* the board fills in defaults (RAM size, ...) */
     struct guest_mem mem;
     struct addr_map mmio;
     struct addr_map pio;
