@@ -169,6 +169,104 @@
     op a1, a1, a2;                                                                                 \
     CHECK(a1, exp)
 
+/* ---- floating point ----
+ * Operands and expected results are bit patterns. FMT is S or D. Single results are read back
+ * with fmv.x.d, so every check also verifies the NaN-boxing (upper 32 bits all ones) of results.
+ * Each test clears fflags first and checks the exact flags raised. Clobbers t0, a0-a1, fa0-fa3. */
+#define FP_LOAD_S(freg, bits)                                                                      \
+    li t0, bits;                                                                                   \
+    fmv.w.x freg, t0
+#define FP_LOAD_D(freg, bits)                                                                      \
+    li t0, bits;                                                                                   \
+    fmv.d.x freg, t0
+#define FP_BOXED_S(bits) (0xffffffff00000000 | (bits))
+#define FP_BOXED_D(bits) (bits)
+/* pseudo format for fcvt.s.d tests: double operand, boxed single result */
+#define FP_LOAD_D_TO_S FP_LOAD_D
+#define FP_BOXED_D_TO_S FP_BOXED_S
+
+#define FP_CHECK_RESULT(fmt, exp, flags)                                                           \
+    fmv.x.d a0, fa0;                                                                               \
+    csrr a1, fflags;                                                                               \
+    CHECK(a0, FP_BOXED_##fmt(exp));                                                                \
+    CHECK(a1, flags)
+
+#define TEST_FP1(fmt, inst, rm, exp, flags, a)                                                     \
+    CASE;                                                                                          \
+    FP_LOAD_##fmt(fa1, a);                                                                         \
+    csrwi fflags, 0;                                                                               \
+    inst fa0, fa1, rm;                                                                             \
+    FP_CHECK_RESULT(fmt, exp, flags)
+#define TEST_FP2(fmt, inst, rm, exp, flags, a, b)                                                  \
+    CASE;                                                                                          \
+    FP_LOAD_##fmt(fa1, a);                                                                         \
+    FP_LOAD_##fmt(fa2, b);                                                                         \
+    csrwi fflags, 0;                                                                               \
+    inst fa0, fa1, fa2, rm;                                                                        \
+    FP_CHECK_RESULT(fmt, exp, flags)
+#define TEST_FP3(fmt, inst, rm, exp, flags, a, b, c)                                               \
+    CASE;                                                                                          \
+    FP_LOAD_##fmt(fa1, a);                                                                         \
+    FP_LOAD_##fmt(fa2, b);                                                                         \
+    FP_LOAD_##fmt(fa3, c);                                                                         \
+    csrwi fflags, 0;                                                                               \
+    inst fa0, fa1, fa2, fa3, rm;                                                                   \
+    FP_CHECK_RESULT(fmt, exp, flags)
+/* dynamic rounding: frm = frmval, instruction uses rm = dyn */
+#define TEST_FP1_DYN(fmt, inst, frmval, exp, flags, a)                                             \
+    csrwi frm, frmval;                                                                             \
+    TEST_FP1(fmt, inst, dyn, exp, flags, a);                                                       \
+    csrwi frm, 0
+#define TEST_FP2_DYN(fmt, inst, frmval, exp, flags, a, b)                                          \
+    csrwi frm, frmval;                                                                             \
+    TEST_FP2(fmt, inst, dyn, exp, flags, a, b);                                                    \
+    csrwi frm, 0
+#define TEST_FP3_DYN(fmt, inst, frmval, exp, flags, a, b, c)                                       \
+    csrwi frm, frmval;                                                                             \
+    TEST_FP3(fmt, inst, dyn, exp, flags, a, b, c);                                                 \
+    csrwi frm, 0
+/* ops without a rounding mode (fmin/fmax/fsgnj*) */
+#define TEST_FP2_NORM(fmt, inst, exp, flags, a, b)                                                 \
+    CASE;                                                                                          \
+    FP_LOAD_##fmt(fa1, a);                                                                         \
+    FP_LOAD_##fmt(fa2, b);                                                                         \
+    csrwi fflags, 0;                                                                               \
+    inst fa0, fa1, fa2;                                                                            \
+    FP_CHECK_RESULT(fmt, exp, flags)
+/* integer result: fcvt.{w,wu,l,lu}.fmt, compares, fclass */
+#define TEST_FP_TOINT(fmt, inst, rm, exp, flags, a)                                                \
+    CASE;                                                                                          \
+    FP_LOAD_##fmt(fa1, a);                                                                         \
+    csrwi fflags, 0;                                                                               \
+    inst a0, fa1, rm;                                                                              \
+    csrr a1, fflags;                                                                               \
+    CHECK(a0, exp);                                                                                \
+    CHECK(a1, flags)
+#define TEST_FP_TOINT_DYN(fmt, inst, frmval, exp, flags, a)                                        \
+    csrwi frm, frmval;                                                                             \
+    TEST_FP_TOINT(fmt, inst, dyn, exp, flags, a);                                                  \
+    csrwi frm, 0
+#define TEST_FP_FROMINT(fmt, inst, rm, exp, flags, ival)                                           \
+    CASE;                                                                                          \
+    li a1, ival;                                                                                   \
+    csrwi fflags, 0;                                                                               \
+    inst fa0, a1, rm;                                                                              \
+    FP_CHECK_RESULT(fmt, exp, flags)
+#define TEST_FP_CMP(fmt, inst, exp, flags, a, b)                                                   \
+    CASE;                                                                                          \
+    FP_LOAD_##fmt(fa1, a);                                                                         \
+    FP_LOAD_##fmt(fa2, b);                                                                         \
+    csrwi fflags, 0;                                                                               \
+    inst a0, fa1, fa2;                                                                             \
+    csrr a1, fflags;                                                                               \
+    CHECK(a0, exp);                                                                                \
+    CHECK(a1, flags)
+#define TEST_FP_CLASS(fmt, inst, exp, a)                                                           \
+    CASE;                                                                                          \
+    FP_LOAD_##fmt(fa1, a);                                                                         \
+    inst a0, fa1;                                                                                  \
+    CHECK(a0, exp)
+
 /* ---- trap expectations ----
  * EXPECT_TRAP(insn-or-sequence, cause): runs the sequence expecting exactly one M-mode trap with the
  * given mcause, resumes after the sequence. Use TRAP_FIELD afterwards to check tval/epc/status. */
