@@ -141,7 +141,7 @@ int main(int argc, char **argv)
         if (!strcmp(cfg.help_topic, "machine"))
             board_print_list();
         else
-            cli_print_topic_help(cfg.help_topic);
+            cli_print_topic(&cfg);
         return 0;
     }
     if (cfg.trace) {
