@@ -483,6 +483,9 @@ static int opt_drive(struct cli_parser *p, const char *arg)
     static const char *const cache_modes[] = {"none", "writeback", "writethrough", "directsync",
                                               "unsafe"};
     static const char *const aio_modes[] = {"threads", "native", "io_uring"};
+    static const char *const drive_keys[] = {"file",     "format", "if",          "id",
+                                             "readonly", "cache",  "aio",         "discard",
+                                             "media",    "index",  "file.locking"};
     struct vm_config *cfg = p->cfg;
     struct cli_kv kv[CLI_MAX_KV];
     unsigned n;
@@ -498,6 +501,8 @@ static int opt_drive(struct cli_parser *p, const char *arg)
         const char *v = kv[i].value;
         bool is_bool = !strcmp(k, "readonly") || !strcmp(k, "file.locking");
 
+        if (!in_list(k, drive_keys, ARRAY_SIZE(drive_keys)))
+            return cli_fail(p, "%s: invalid parameter '%s'", p->opt, k);
         if (!v && !is_bool)
             return cli_fail(p, "%s: parameter '%s' needs a value", p->opt, k);
         if (!strcmp(k, "file")) {
@@ -553,13 +558,11 @@ static int opt_drive(struct cli_parser *p, const char *arg)
         } else if (!strcmp(k, "media")) {
             if (strcmp(v, "disk"))
                 return cli_fail(p, "%s: media '%s' is not supported (only disk)", p->opt, v);
-        } else if (!strcmp(k, "index")) {
+        } else { /* index */
             uint64_t index;
             if (cli_parse_uint(v, CONFIG_MAX_DRIVES - 1, &index))
                 return cli_fail(p, "%s: invalid index '%s'", p->opt, v);
             d.index = (int)index;
-        } else {
-            return cli_fail(p, "%s: invalid parameter '%s'", p->opt, k);
         }
     }
     if (!d.file)
