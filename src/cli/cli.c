@@ -193,6 +193,7 @@ static int opt_accel(struct cli_parser *p, const char *arg)
 
 static int opt_enable_kvm(struct cli_parser *p, const char *arg)
 {
+    (void)arg; /* a flag: the table gives every handler the same signature */
     p->cfg->accel = ACCEL_KVM;
     return 0;
 }
@@ -363,6 +364,7 @@ static int opt_smp(struct cli_parser *p, const char *arg)
 
 static int opt_nographic(struct cli_parser *p, const char *arg)
 {
+    (void)arg; /* a flag: the table gives every handler the same signature */
     p->cfg->nographic = true;
     return 0;
 }
@@ -416,12 +418,14 @@ static int opt_serial(struct cli_parser *p, const char *arg)
 
 static int opt_no_reboot(struct cli_parser *p, const char *arg)
 {
+    (void)arg; /* a flag: the table gives every handler the same signature */
     p->cfg->no_reboot = true;
     return 0;
 }
 
 static int opt_no_shutdown(struct cli_parser *p, const char *arg)
 {
+    (void)arg; /* a flag: the table gives every handler the same signature */
     p->cfg->no_shutdown = true;
     return 0;
 }
@@ -662,12 +666,14 @@ static int opt_trace_file(struct cli_parser *p, const char *arg)
 
 static int opt_help(struct cli_parser *p, const char *arg)
 {
+    (void)arg; /* a flag: the table gives every handler the same signature */
     p->cfg->show_help = true;
     return 0;
 }
 
 static int opt_version(struct cli_parser *p, const char *arg)
 {
+    (void)arg; /* a flag: the table gives every handler the same signature */
     p->cfg->show_version = true;
     return 0;
 }

@@ -223,6 +223,7 @@ struct size_case {
 
 static void test_size_table(void **state)
 {
+    (void)state;
     static const struct size_case cases[] = {
         {"512", 0, 512 * MIB},
         {"2G", 0, 2 * GIB},
@@ -656,6 +657,7 @@ static void call_help(const void *arg)
 
 static void call_version(const void *arg)
 {
+    (void)arg;
     cli_print_version();
 }
 
