@@ -1,0 +1,230 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/fs.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "backends/blockdev.h"
+#include "core/log.h"
+
+struct block_raw {
+    struct blockdev bdev; /* first: the ops receive a struct blockdev * */
+    int fd;
+};
+
+/* One plain transfer loop for a single buffer (used to finish a partially moved iovec). */
+static int raw_rw_one(int fd, uint8_t *p, size_t len, uint64_t *offset, bool write)
+{
+    while (len > 0) {
+        ssize_t n = write ? pwrite(fd, p, len, (off_t)*offset) : pread(fd, p, len, (off_t)*offset);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -errno;
+        if (n == 0)
+            return -EIO; /* past the end of the file */
+        p += n;
+        len -= (size_t)n;
+        *offset += (uint64_t)n;
+    }
+    return 0;
+}
+
+/* Repeats preadv/pwritev until everything moved: the kernel may return short counts (signals,
+ * huge requests), and at most IOV_MAX vectors go in one call. */
+static int raw_rw(struct block_raw *r, const struct iovec *iov, int iovcnt, uint64_t offset,
+                  bool write)
+{
+    while (iovcnt > 0) {
+        int cnt = iovcnt < IOV_MAX ? iovcnt : IOV_MAX;
+        ssize_t n = write ? pwritev(r->fd, iov, cnt, (off_t)offset)
+                          : preadv(r->fd, iov, cnt, (off_t)offset);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -errno;
+        if (n == 0)
+            return -EIO; /* read past the end of the file */
+        offset += (uint64_t)n;
+        size_t done = (size_t)n;
+        while (iovcnt > 0 && done >= iov->iov_len) {
+            done -= iov->iov_len;
+            iov++;
+            iovcnt--;
+        }
+        if (iovcnt > 0 && done > 0) {
+            int err = raw_rw_one(r->fd, (uint8_t *)iov->iov_base + done, iov->iov_len - done,
+                                 &offset, write);
+            if (err < 0)
+                return err;
+            iov++;
+            iovcnt--;
+        }
+    }
+    return 0;
+}
+
+static int raw_preadv(struct blockdev *bdev, const struct iovec *iov, int iovcnt, uint64_t off)
+{
+    return raw_rw((struct block_raw *)bdev, iov, iovcnt, off, false);
+}
+
+static int raw_pwritev(struct blockdev *bdev, const struct iovec *iov, int iovcnt, uint64_t off)
+{
+    return raw_rw((struct block_raw *)bdev, iov, iovcnt, off, true);
+}
+
+static int raw_flush(struct blockdev *bdev)
+{
+    struct block_raw *r = (struct block_raw *)bdev;
+
+    if (fdatasync(r->fd) < 0)
+        return -errno;
+    return 0;
+}
+
+static void raw_destroy(struct blockdev *bdev)
+{
+    struct block_raw *r = (struct block_raw *)bdev;
+
+    close(r->fd); /* also drops the OFD lock */
+    free(r);
+}
+
+static const struct blockdev_ops raw_ops = {
+    .preadv = raw_preadv,
+    .pwritev = raw_pwritev,
+    .flush = raw_flush,
+    .destroy = raw_destroy,
+};
+
+/* QEMU's file-posix locking, reduced to its effect: readers share, a writer excludes. An OFD
+ * lock belongs to the open file description, so it is neither lost when another fd on the same
+ * file is closed nor shared with children. */
+static int take_lock(int fd, const char *path, bool readonly)
+{
+    struct flock fl = {.l_type = readonly ? F_RDLCK : F_WRLCK, .l_whence = SEEK_SET};
+
+    if (fcntl(fd, F_OFD_SETLK, &fl) == 0)
+        return 0;
+    if (errno == EAGAIN || errno == EACCES) {
+        log_error("Failed to get %s\"write\" lock\nIs another process using the image [%s]?",
+                  readonly ? "shared " : "", path);
+        return -EBUSY;
+    }
+    /* Some file systems (old NFS, FUSE) do not support it; QEMU carries on as well. */
+    log_warn("'%s': file locking not supported (%s); continuing without it", path, strerror(errno));
+    return 0;
+}
+
+static int image_size(int fd, const char *path, uint64_t *size)
+{
+    struct stat st;
+
+    if (fstat(fd, &st) < 0) {
+        int err = -errno;
+        log_error("Could not stat '%s': %s", path, strerror(errno));
+        return err;
+    }
+    if (S_ISBLK(st.st_mode)) {
+        if (ioctl(fd, BLKGETSIZE64, size) < 0) {
+            int err = -errno;
+            log_error("Could not get the size of '%s': %s", path, strerror(errno));
+            return err;
+        }
+        return 0;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        log_error("'%s' is not a regular file or block device", path);
+        return -EINVAL;
+    }
+    *size = (uint64_t)st.st_size;
+    return 0;
+}
+
+int blockdev_raw_open(const char *path, bool readonly, bool locking, struct blockdev **out)
+{
+    int fd = open(path, (readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+    if (fd < 0) {
+        int err = -errno;
+        log_error("Could not open '%s': %s", path, strerror(errno));
+        return err;
+    }
+    uint64_t size = 0;
+    int r = image_size(fd, path, &size);
+    if (r == 0 && locking)
+        r = take_lock(fd, path, readonly);
+    struct block_raw *raw = r == 0 ? calloc(1, sizeof(*raw)) : NULL;
+    if (r == 0 && !raw) {
+        log_error("'%s': out of memory", path);
+        r = -ENOMEM;
+    }
+    if (r < 0) {
+        close(fd);
+        return r;
+    }
+    raw->bdev = (struct blockdev){.ops = &raw_ops, .size = size, .readonly = readonly};
+    raw->fd = fd;
+    *out = &raw->bdev;
+    return 0;
+}
+
+void blockdev_warn_format_probe(const char *path)
+{
+    /* Same wording as QEMU, so scripts and users recognise it. */
+    log_warn("Image format was not specified for '%s' and probing guessed raw.\n"
+             "         Automatically detecting the format is dangerous for raw images, write "
+             "operations on block 0 will be restricted.\n"
+             "         Specify the 'raw' format explicitly to remove the restrictions.",
+             path);
+}
+
+int blockdev_preadv(struct blockdev *bdev, const struct iovec *iov, int iovcnt, uint64_t offset)
+{
+    return bdev->ops->preadv(bdev, iov, iovcnt, offset);
+}
+
+int blockdev_pwritev(struct blockdev *bdev, const struct iovec *iov, int iovcnt, uint64_t offset)
+{
+    if (bdev->readonly)
+        return -EROFS;
+    return bdev->ops->pwritev(bdev, iov, iovcnt, offset);
+}
+
+int blockdev_pread(struct blockdev *bdev, void *buf, uint64_t len, uint64_t offset)
+{
+    struct iovec iov = {.iov_base = buf, .iov_len = len};
+    return blockdev_preadv(bdev, &iov, 1, offset);
+}
+
+int blockdev_pwrite(struct blockdev *bdev, const void *buf, uint64_t len, uint64_t offset)
+{
+    struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
+    return blockdev_pwritev(bdev, &iov, 1, offset);
+}
+
+int blockdev_flush(struct blockdev *bdev)
+{
+    return bdev->ops->flush(bdev);
+}
+
+uint64_t blockdev_size(const struct blockdev *bdev)
+{
+    return bdev->size;
+}
+
+bool blockdev_readonly(const struct blockdev *bdev)
+{
+    return bdev->readonly;
+}
+
+void blockdev_destroy(struct blockdev *bdev)
+{
+    if (bdev)
+        bdev->ops->destroy(bdev);
+}

@@ -1,0 +1,56 @@
+/*
+ * Block backends behind a small ops struct (raw files now, qcow2 later). Offsets and lengths
+ * are in bytes; callers check them against blockdev_size(). All calls are thread-safe
+ * (positioned I/O, no shared file offset).
+ */
+#ifndef KVMU_BACKENDS_BLOCKDEV_H
+#define KVMU_BACKENDS_BLOCKDEV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+struct blockdev;
+
+struct blockdev_ops {
+    /* Transfer exactly the iovecs' total length; 0 or -errno (short transfers are -EIO). */
+    int (*preadv)(struct blockdev *bdev, const struct iovec *iov, int iovcnt, uint64_t offset);
+    int (*pwritev)(struct blockdev *bdev, const struct iovec *iov, int iovcnt, uint64_t offset);
+    int (*flush)(struct blockdev *bdev);
+    void (*destroy)(struct blockdev *bdev);
+};
+
+/* The part shared by every backend; each backend embeds it first. */
+struct blockdev {
+    const struct blockdev_ops *ops;
+    uint64_t size; /* bytes */
+    bool readonly;
+};
+
+/*
+ * Opens a raw image. readonly: O_RDONLY, and writes fail with -EROFS. locking: take an OFD lock
+ * like QEMU (shared for readonly, exclusive for read-write) so two writers cannot corrupt one
+ * image; a conflict returns -EBUSY with QEMU's message. -ENOENT/-EACCES/... name the path.
+ */
+int blockdev_raw_open(const char *path, bool readonly, bool locking, struct blockdev **out)
+    __attribute__((warn_unused_result));
+
+/* For a -drive without format=: kvmu only knows raw, so warn exactly as QEMU does when its
+ * probe guesses raw. */
+void blockdev_warn_format_probe(const char *path);
+
+int blockdev_preadv(struct blockdev *bdev, const struct iovec *iov, int iovcnt, uint64_t offset)
+    __attribute__((warn_unused_result));
+int blockdev_pwritev(struct blockdev *bdev, const struct iovec *iov, int iovcnt, uint64_t offset)
+    __attribute__((warn_unused_result));
+int blockdev_pread(struct blockdev *bdev, void *buf, uint64_t len, uint64_t offset)
+    __attribute__((warn_unused_result));
+int blockdev_pwrite(struct blockdev *bdev, const void *buf, uint64_t len, uint64_t offset)
+    __attribute__((warn_unused_result));
+/* Makes completed writes durable (fdatasync for raw files). */
+int blockdev_flush(struct blockdev *bdev) __attribute__((warn_unused_result));
+uint64_t blockdev_size(const struct blockdev *bdev);
+bool blockdev_readonly(const struct blockdev *bdev);
+void blockdev_destroy(struct blockdev *bdev);
+
+#endif
