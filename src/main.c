@@ -144,14 +144,9 @@ int main(int argc, char **argv)
             cli_print_topic(&cfg);
         return 0;
     }
-    if (cfg.trace) {
-        const char *bad;
-        unsigned bad_len;
-        if (log_parse_trace_flags(cfg.trace, &log_trace_mask_value, &bad, &bad_len) < 0) {
-            log_error("-d: unknown log item '%.*s' (use -d help)", (int)bad_len, bad);
-            return 1;
-        }
-    }
+    log_trace_mask_value = cfg.trace_mask;
+    for (unsigned i = 0; i < cfg.nignored; i++)
+        log_warn("%s has no effect in kvmu and is ignored", cfg.ignored[i]);
     if (cfg.trace_file && !freopen(cfg.trace_file, "a", stderr)) {
         log_error("-D: cannot open '%s': %s", cfg.trace_file, strerror(errno));
         return 1;
