@@ -12,7 +12,10 @@
  * failure the exit status is the ordinal (clamped to 255) and the UART prints the file, ordinal and
  * source line of the failing check (plus mcause/mepc/mtval for an unexpected trap).
  *
- * Registers reserved by the harness: s11 (TESTNUM) and t6 (scratch of the check macros). The trap
+ * A failing CHECK also prints the value found and the value expected.
+ *
+ * Registers reserved by the harness: s11 (TESTNUM) and t6 (scratch of the check macros); s10 is
+ * written on the failure path only. The trap
  * handlers preserve every register (they use mscratch/sscratch and a save area).
  *
  * The whole file is assembled with `.option norvc` so instruction lengths are predictable; c.S
@@ -125,12 +128,15 @@
 #define CHECK(reg, exp)                                                                            \
     li t6, exp;                                                                                    \
     beq reg, t6, 9999f;                                                                            \
-    j fail;                                                                                        \
+    mv s10, reg;                                                                                   \
+    j fail_value;                                                                                  \
     9999:
 
 #define CHECK_REG(reg, reg2)                                                                       \
     beq reg, reg2, 9999f;                                                                          \
-    j fail;                                                                                        \
+    mv s10, reg;                                                                                   \
+    mv t6, reg2;                                                                                   \
+    j fail_value;                                                                                  \
     9999:
 
 /* CHECK_COND(bnez a4): fail unless the branch condition holds */
@@ -268,7 +274,9 @@
     CHECK(a0, exp)
 
 /* ---- trap expectations ----
- * EXPECT_TRAP(insn-or-sequence, cause): runs the sequence expecting exactly one M-mode trap with the
+ * On an expected interrupt the handlers also clear the interrupt's bit in mie/sie and xPIE, so
+ * it neither fires again nor lets a second pending interrupt in before the test looks.
+ * EXPECT_TRAP(cause, insn-or-sequence): runs the sequence expecting exactly one M-mode trap with the
  * given mcause, resumes after the sequence. Use TRAP_FIELD afterwards to check tval/epc/status. */
 #define ARM_TRAP_RESUME(label)                                                                     \
     la t0, label;                                                                                  \
@@ -335,10 +343,15 @@
     csrw mepc, t0;                                                                                 \
     mret
 
-/* from S or U (ecall not delegated): continue in M-mode at the next instruction; clobbers a7 */
+/* from any mode: continue in M-mode after it; sets a7 = 0. Each ecall with a7 = ECALL_TO_M goes
+ * one level up (the S handler turns a delegated one into "continue in S", the M handler into
+ * "continue in M", also from M itself), so two of them reach M from U even when medeleg
+ * delegates user ecalls. Does not work when supervisor ecalls are delegated. */
 #define RETURN_TO_M                                                                                \
     li a7, ECALL_TO_M;                                                                             \
-    ecall
+    ecall;                                                                                         \
+    ecall;                                                                                         \
+    li a7, 0
 
 #define PASS j pass
 
@@ -390,6 +403,19 @@ pass:
     li t1, FINISHER_PASS
     sw t1, 0(t0)
 1:  j 1b
+
+fail_value: /* s10 = value found, t6 = value expected */
+    mv s9, t6
+    la a0, msg_got
+    call uart_puts
+    mv a0, s10
+    call uart_puthex
+    la a0, msg_expected
+    call uart_puts
+    mv a0, s9
+    call uart_puthex
+    li a0, '\n'
+    call uart_putc
 
 .globl fail
 fail:
@@ -498,6 +524,8 @@ trap_vector:
     beq t1, t2, 1f
     li t2, CAUSE_SUPERVISOR_ECALL
     beq t1, t2, 1f
+    li t2, CAUSE_MACHINE_ECALL
+    beq t1, t2, 1f
     j 2f
 1:  li t2, ECALL_TO_M
     bne a7, t2, 2f
@@ -546,6 +574,8 @@ trap_vector:
     li t2, 1
     sll t2, t2, t1
     csrc mie, t2
+    li t2, MSTATUS_MPIE /* stay disabled after mret: the test re-enables */
+    csrc mstatus, t2
     j trap_return
 trap_return:
     ld t1, TR_T1(t0)
@@ -579,7 +609,21 @@ strap_vector:
     sd t1, TR_T1(t0)
     sd t2, TR_T2(t0)
     csrr t1, scause
-    sd t1, TR_CAUSE(t0)
+    /* ecall with a7 == ECALL_TO_M delegated from U or S: continue in S-mode after it */
+    li t2, CAUSE_USER_ECALL
+    beq t1, t2, 1f
+    li t2, CAUSE_SUPERVISOR_ECALL
+    beq t1, t2, 1f
+    j 2f
+1:  li t2, ECALL_TO_M
+    bne a7, t2, 2f
+    li t1, MSTATUS_SPP
+    csrs sstatus, t1
+    csrr t1, sepc
+    addi t1, t1, 4
+    csrw sepc, t1
+    j strap_return
+2:  sd t1, TR_CAUSE(t0)
     csrr t1, sepc
     sd t1, TR_EPC(t0)
     csrr t1, stval
@@ -616,6 +660,8 @@ strap_vector:
     li t2, 1
     sll t2, t2, t1
     csrc sie, t2
+    li t2, MSTATUS_SPIE
+    csrc sstatus, t2
 strap_return:
     ld t1, TR_T1(t0)
     ld t2, TR_T2(t0)
@@ -640,6 +686,8 @@ strap_unexpected:
     j fail
 
 .section .rodata.harness, "a", @progbits
+msg_got: .asciz "check failed: got "
+msg_expected: .asciz ", expected "
 msg_fail: .asciz "FAIL "
 msg_file: .asciz __BASE_FILE__
 msg_check: .asciz ": check #"
