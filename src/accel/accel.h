@@ -5,6 +5,8 @@
 #ifndef KVMU_ACCEL_ACCEL_H
 #define KVMU_ACCEL_ACCEL_H
 
+#include <stdbool.h>
+
 #include "cli/config.h"
 
 struct vm;
@@ -19,6 +21,9 @@ struct accel_ops {
     /* From any thread: make run() notice vm->request promptly. */
     void (*kick)(struct vm *vm);
     void (*destroy)(struct vm *vm);
+    /* Optional, for accels with their own interrupt controller (KVM's in-kernel IOAPIC/PIC):
+     * drive input pin `gsi` to `level`. Any thread. Boards route their irq_lines here. */
+    void (*set_irq)(struct vm *vm, unsigned gsi, bool level);
 };
 
 /* Registered accelerators (const table), by config enum; NULL if not built in. */
