@@ -13,6 +13,7 @@
 struct event_loop;
 struct accel_ops;
 struct rv_hart;
+struct x86_cpus;
 
 /* What the guest (or the user) asked the run loop to do next. */
 enum vm_request {
@@ -35,6 +36,8 @@ struct vm {
     /* RISC-V boards: the harts, indexed by hart id. Run by the interp/jit accels. */
     struct rv_hart **harts;
     unsigned nharts;
+    /* x86 boards: the vCPUs' model and boot state (cpu/x86/x86_cpu.h). Run by the kvm accel. */
+    struct x86_cpus *x86;
     /* Signalled whenever an emulated CPU may have new work (interrupt, stop request). */
     struct cpu_wake wake;
     /* Guest time base: mtime = (clock_now_ns() - time_base_ns) / 100 on RISC-V. */
