@@ -1,0 +1,17 @@
+/*
+ * virtio-blk (virtio 1.x, 5.2): one request queue served on the event-loop thread.
+ * Supports IN, OUT, FLUSH and GET_ID; read-only backends refuse writes with IOERR.
+ */
+#ifndef KVMU_DEVICES_VIRTIO_BLK_H
+#define KVMU_DEVICES_VIRTIO_BLK_H
+
+struct blockdev;
+struct virtio_device;
+
+/* bdev is borrowed (must outlive the device). serial_id: up to 20 bytes returned by GET_ID
+ * (longer ids are truncated; NULL or "" gives an empty id). Returns 0 or -ENOMEM. Free with
+ * virtio_device_destroy() after destroying the transport. */
+int virtio_blk_create(struct blockdev *bdev, const char *serial_id, struct virtio_device **out)
+    __attribute__((warn_unused_result));
+
+#endif
