@@ -115,7 +115,8 @@
 #define TR_TVAL 32 /* xtval of the last trap */
 #define TR_STATUS 40 /* xstatus on handler entry (xPP / xPIE of the last trap) */
 #define TR_COUNT 48 /* traps taken (excluding RETURN_TO_M ecalls) */
-#define TR_EXPECT 56 /* 0: any trap fails the test; 1: skip the insn / resume an irq; else resume pc */
+#define TR_EXPECT 56 /* 0: any trap fails the test; 1: skip the insn / resume an irq; else resume
+                       * pc (in the trapping mode; in M-mode if bit 0 is set) */
 #define TR_SIZE 64
 
 /* a7 value that turns an ecall (from S or U, not delegated) into "continue in M-mode" */
@@ -280,6 +281,14 @@
  * given mcause, resumes after the sequence. Use TRAP_FIELD afterwards to check tval/epc/status. */
 #define ARM_TRAP_RESUME(label)                                                                     \
     la t0, label;                                                                                  \
+    la t1, trap_area;                                                                              \
+    sd t0, TR_EXPECT(t1);                                                                          \
+    li t0, -1;                                                                                     \
+    sd t0, TR_CAUSE(t1)
+
+/* like ARM_TRAP_RESUME, but the handler continues at label in M-mode, whatever mode trapped */
+#define ARM_TRAP_RESUME_M(label)                                                                   \
+    la t0, label + 1;                                                                              \
     la t1, trap_area;                                                                              \
     sd t0, TR_EXPECT(t1);                                                                          \
     li t0, -1;                                                                                     \
@@ -562,7 +571,13 @@ trap_vector:
     addi t1, t1, 2
 5:  csrw mepc, t1
     j trap_return
-3:  csrw mepc, t2
+3:  andi t1, t2, 1
+    beqz t1, 7f
+    /* resume address with bit 0 set: continue there in M-mode (ARM_TRAP_RESUME_M) */
+    li t1, MSTATUS_MPP
+    csrs mstatus, t1
+    andi t2, t2, -2
+7:  csrw mepc, t2
     j trap_return
 4:  /* interrupt: resume at mepc (expect == 1) or the armed label; disable its source in mie */
     li t1, 1
