@@ -102,7 +102,8 @@ static uint8_t handle_request(struct virtio_blk *b, const struct virtq_elem *e,
         bool is_write = h->type == VIRTIO_BLK_T_OUT;
         uint64_t len = is_write ? out_len : in_len;
         if (!range_ok(b, h->sector, len)) {
-            TRACE(TRACE_GUEST_ERRORS, "virtio-blk: %s of %llu bytes at sector %llu out of range",
+            TRACE(TRACE_GUEST_ERRORS,
+                  "virtio-blk: %s of %llu bytes at sector %llu: out of range or not whole sectors",
                   is_write ? "write" : "read", (unsigned long long)len,
                   (unsigned long long)h->sector);
             return VIRTIO_BLK_S_IOERR;

@@ -1,0 +1,394 @@
+/* virtio-blk over virtio-mmio, end to end: a fake driver on fake guest RAM, a temp-file disk,
+ * kicks delivered through the event loop run on the test thread. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "backends/blockdev.h"
+#include "core/event_loop.h"
+#include "core/log.h"
+#include "core/memory.h"
+#include "devices/virtio.h"
+#include "devices/virtio_blk.h"
+#include "devices/virtio_mmio.h"
+
+#define RAM_BASE 0x80000000ull
+#define RAM_SIZE (4u << 20)
+#define QSIZE 16
+#define DESC (RAM_BASE + 0x0)
+#define AVAIL (RAM_BASE + 0x1000)
+#define USED (RAM_BASE + 0x2000)
+#define HDR (RAM_BASE + 0x10000)
+#define DATA (RAM_BASE + 0x20000)
+#define STATUS_BYTE (RAM_BASE + 0x30000)
+#define DISK_SIZE (1u << 20)
+
+#define VIRTIO_BLK_T_IN 0
+#define VIRTIO_BLK_T_OUT 1
+#define VIRTIO_BLK_T_FLUSH 4
+#define VIRTIO_BLK_T_GET_ID 8
+#define S_OK 0
+#define S_IOERR 1
+#define S_UNSUPP 2
+#define F_RO 5
+#define F_FLUSH 9
+
+struct fixture {
+    char path[64];
+    struct guest_mem mem;
+    struct event_loop *loop;
+    struct blockdev *bdev;
+    struct virtio_device *vdev;
+    struct virtio_mmio *m;
+    bool irq;
+    unsigned irq_raises;
+    uint16_t next_avail;
+};
+
+static void irq_set(void *opaque, unsigned num, bool level)
+{
+    struct fixture *f = opaque;
+    (void)num;
+    if (level && !f->irq)
+        f->irq_raises++;
+    f->irq = level;
+}
+
+static uint32_t rd(struct fixture *f, uint64_t off)
+{
+    return (uint32_t)virtio_mmio_mmio_ops.read(f->m, off, 4);
+}
+
+static void wr(struct fixture *f, uint64_t off, uint32_t v)
+{
+    virtio_mmio_mmio_ops.write(f->m, off, v, 4);
+}
+
+static void *gptr(struct fixture *f, uint64_t gpa)
+{
+    return guest_mem_ptr(&f->mem, gpa, 1);
+}
+
+static void make_device(struct fixture *f, bool readonly, const char *serial)
+{
+    assert_int_equal(blockdev_raw_open(f->path, readonly, true, &f->bdev), 0);
+    assert_int_equal(virtio_blk_create(f->bdev, serial, &f->vdev), 0);
+    struct irq_line line = {.set = irq_set, .opaque = f, .num = 1};
+    assert_int_equal(virtio_mmio_create(&f->mem, f->loop, line, f->vdev, &f->m), 0);
+}
+
+static void destroy_device(struct fixture *f)
+{
+    virtio_mmio_destroy(f->m);
+    virtio_device_destroy(f->vdev);
+    blockdev_destroy(f->bdev);
+}
+
+/* The Linux driver's bring-up sequence; returns the status read back after FEATURES_OK. */
+static uint32_t driver_init(struct fixture *f, uint64_t features)
+{
+    wr(f, 0x70, 0);
+    wr(f, 0x70, VIRTIO_STATUS_ACKNOWLEDGE);
+    wr(f, 0x70, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+    wr(f, 0x24, 0);
+    wr(f, 0x20, (uint32_t)features);
+    wr(f, 0x24, 1);
+    wr(f, 0x20, (uint32_t)(features >> 32));
+    wr(f, 0x70, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK);
+    uint32_t status = rd(f, 0x70);
+    if (!(status & VIRTIO_STATUS_FEATURES_OK))
+        return status;
+    memset(gptr(f, RAM_BASE), 0, 0x3000);
+    f->next_avail = 0;
+    wr(f, 0x30, 0);
+    assert_int_equal(rd(f, 0x34), 256);
+    assert_int_equal(rd(f, 0x44), 0);
+    wr(f, 0x38, QSIZE);
+    wr(f, 0x80, (uint32_t)DESC);
+    wr(f, 0x84, (uint32_t)(DESC >> 32));
+    wr(f, 0x90, (uint32_t)AVAIL);
+    wr(f, 0x94, 0);
+    wr(f, 0xa0, (uint32_t)USED);
+    wr(f, 0xa4, 0);
+    wr(f, 0x44, 1);
+    assert_int_equal(rd(f, 0x44), 1);
+    wr(f, 0x70,
+       VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK |
+           VIRTIO_STATUS_DRIVER_OK);
+    return rd(f, 0x70);
+}
+
+static const uint64_t default_features =
+    VIRTIO_FEATURE(VIRTIO_F_VERSION_1) | VIRTIO_FEATURE(F_FLUSH) |
+    VIRTIO_FEATURE(VIRTIO_F_RING_EVENT_IDX) | VIRTIO_FEATURE(VIRTIO_F_RING_INDIRECT_DESC);
+
+static int setup(void **state)
+{
+    struct fixture *f = test_calloc(1, sizeof(*f));
+    strcpy(f->path, "/tmp/kvmu-test-vblk-XXXXXX");
+    int fd = mkstemp(f->path);
+    assert_true(fd >= 0);
+    /* A recognisable pattern: byte i of sector s is (s + i) & 0xff. */
+    uint8_t *pattern = malloc(DISK_SIZE);
+    for (uint32_t i = 0; i < DISK_SIZE; i++)
+        pattern[i] = (uint8_t)(i / 512 + i % 512);
+    assert_int_equal(write(fd, pattern, DISK_SIZE), DISK_SIZE);
+    free(pattern);
+    close(fd);
+    assert_int_equal(guest_mem_add_ram(&f->mem, RAM_BASE, RAM_SIZE), 0);
+    assert_int_equal(event_loop_create(&f->loop), 0);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    event_loop_destroy(f->loop);
+    guest_mem_destroy(&f->mem);
+    unlink(f->path);
+    test_free(f);
+    return 0;
+}
+
+static void set_desc(struct fixture *f, unsigned i, uint64_t addr, uint32_t len, uint16_t flags,
+                     uint16_t next)
+{
+    struct virtq_desc *d = gptr(f, DESC + 16 * i);
+    *d = (struct virtq_desc){.addr = addr, .len = len, .flags = flags, .next = next};
+}
+
+/* Make descriptor chain `head` available, kick, and let the event loop serve it. Returns the
+ * used length. */
+static uint32_t submit(struct fixture *f, uint16_t head)
+{
+    struct virtq_avail *a = gptr(f, AVAIL);
+    struct virtq_used *u = gptr(f, USED);
+    uint16_t before = u->idx;
+
+    a->ring[a->idx % QSIZE] = head;
+    __atomic_store_n(&a->idx, (uint16_t)(a->idx + 1), __ATOMIC_RELEASE);
+    a->ring[QSIZE] = a->idx - 1; /* used_event: interrupt for this one */
+    wr(f, 0x50, 0);
+    for (int i = 0; i < 100 && __atomic_load_n(&u->idx, __ATOMIC_ACQUIRE) == before; i++)
+        assert_true(event_loop_run_once(f->loop, 100) >= 0);
+    assert_int_equal(u->idx, (uint16_t)(before + 1));
+    assert_int_equal(u->ring[before % QSIZE].id, head);
+    return u->ring[before % QSIZE].len;
+}
+
+/* A three-descriptor request: header, data (device-readable for OUT, writable otherwise),
+ * status. Returns the status byte. */
+static uint8_t request(struct fixture *f, uint32_t type, uint64_t sector, uint32_t len,
+                       uint32_t *used_len)
+{
+    uint32_t hdr[4] = {type, 0, (uint32_t)sector, (uint32_t)(sector >> 32)};
+    memcpy(gptr(f, HDR), hdr, sizeof(hdr));
+    *(uint8_t *)gptr(f, STATUS_BYTE) = 0xee;
+    bool data_writable = type != VIRTIO_BLK_T_OUT;
+    set_desc(f, 0, HDR, 16, VIRTQ_DESC_F_NEXT, 1);
+    if (len) {
+        set_desc(f, 1, DATA, len, VIRTQ_DESC_F_NEXT | (data_writable ? VIRTQ_DESC_F_WRITE : 0), 2);
+        set_desc(f, 2, STATUS_BYTE, 1, VIRTQ_DESC_F_WRITE, 0);
+    } else {
+        set_desc(f, 1, STATUS_BYTE, 1, VIRTQ_DESC_F_WRITE, 0);
+    }
+    uint32_t ul = submit(f, 0);
+    if (used_len)
+        *used_len = ul;
+    return *(uint8_t *)gptr(f, STATUS_BYTE);
+}
+
+static void test_identity_and_config(void **state)
+{
+    struct fixture *f = *state;
+    make_device(f, false, "disk0");
+    assert_int_equal(rd(f, 0x0), 0x74726976);
+    assert_int_equal(rd(f, 0x4), 2);
+    assert_int_equal(rd(f, 0x8), 2);
+    wr(f, 0x14, 1);
+    assert_int_equal(rd(f, 0x10) & 1, 1); /* VERSION_1 */
+    wr(f, 0x14, 0);
+    uint32_t feat = rd(f, 0x10);
+    assert_true(feat & (1u << F_FLUSH));
+    assert_true(feat & (1u << VIRTIO_F_RING_EVENT_IDX));
+    assert_true(feat & (1u << VIRTIO_F_RING_INDIRECT_DESC));
+    assert_false(feat & (1u << F_RO));
+    uint64_t cap = rd(f, 0x100) | (uint64_t)rd(f, 0x104) << 32;
+    assert_int_equal(cap, DISK_SIZE / 512);
+    assert_int_equal(rd(f, 0x100 + 20), 512);                              /* blk_size */
+    assert_int_equal(virtio_mmio_mmio_ops.read(f->m, 0x100 + 20, 2), 512); /* 16-bit */
+    assert_int_equal(rd(f, 0x100 + 12), 254);                              /* seg_max */
+    assert_int_equal(rd(f, 0x100 + 0x80), 0); /* beyond config: zero, no crash */
+    destroy_device(f);
+}
+
+static void test_read_write_flush(void **state)
+{
+    struct fixture *f = *state;
+    make_device(f, false, "disk0");
+    uint32_t st = driver_init(f, default_features);
+    assert_int_equal(st & VIRTIO_STATUS_DRIVER_OK, VIRTIO_STATUS_DRIVER_OK);
+    uint32_t used_len;
+
+    /* Read sectors 3..4. */
+    assert_int_equal(request(f, VIRTIO_BLK_T_IN, 3, 1024, &used_len), S_OK);
+    assert_int_equal(used_len, 1025);
+    uint8_t *data = gptr(f, DATA);
+    assert_int_equal(data[0], 3);
+    assert_int_equal(data[5], 8);
+    assert_int_equal(data[512], 4);
+    assert_true(f->irq);
+    assert_int_equal(rd(f, 0x60), 1);
+    wr(f, 0x64, 1);
+    assert_false(f->irq);
+
+    /* Write sector 10, then read it back through the device and from the file. */
+    memset(data, 0xab, 512);
+    assert_int_equal(request(f, VIRTIO_BLK_T_OUT, 10, 512, &used_len), S_OK);
+    assert_int_equal(used_len, 1);
+    memset(data, 0, 512);
+    assert_int_equal(request(f, VIRTIO_BLK_T_IN, 10, 512, NULL), S_OK);
+    assert_int_equal(data[0], 0xab);
+    assert_int_equal(data[511], 0xab);
+    assert_int_equal(request(f, VIRTIO_BLK_T_FLUSH, 0, 0, &used_len), S_OK);
+    assert_int_equal(used_len, 1);
+    uint8_t back[512];
+    assert_int_equal(blockdev_pread(f->bdev, back, 512, 10 * 512), 0);
+    assert_int_equal(back[100], 0xab);
+    destroy_device(f);
+}
+
+static void test_get_id_and_unsupported(void **state)
+{
+    struct fixture *f = *state;
+    make_device(f, false, "my-serial");
+    driver_init(f, default_features);
+    uint32_t used_len;
+    memset(gptr(f, DATA), 0x55, 20);
+    assert_int_equal(request(f, VIRTIO_BLK_T_GET_ID, 0, 20, &used_len), S_OK);
+    assert_int_equal(used_len, 21);
+    char expect[20] = "my-serial";
+    assert_memory_equal(gptr(f, DATA), expect, 20);
+    assert_int_equal(request(f, 77, 0, 512, NULL), S_UNSUPP);
+    /* Out of range and partial-sector requests fail cleanly. */
+    assert_int_equal(request(f, VIRTIO_BLK_T_IN, DISK_SIZE / 512, 512, NULL), S_IOERR);
+    assert_int_equal(request(f, VIRTIO_BLK_T_IN, DISK_SIZE / 512 - 1, 1024, NULL), S_IOERR);
+    assert_int_equal(request(f, VIRTIO_BLK_T_IN, UINT64_MAX / 256, 512, NULL), S_IOERR);
+    assert_int_equal(request(f, VIRTIO_BLK_T_IN, 0, 100, NULL), S_IOERR);
+    /* The device still works. */
+    assert_int_equal(request(f, VIRTIO_BLK_T_IN, 1, 512, NULL), S_OK);
+    destroy_device(f);
+}
+
+static void test_readonly_refuses_writes(void **state)
+{
+    struct fixture *f = *state;
+    make_device(f, true, NULL);
+    wr(f, 0x14, 0);
+    assert_true(rd(f, 0x10) & (1u << F_RO));
+    driver_init(f, default_features | VIRTIO_FEATURE(F_RO));
+    memset(gptr(f, DATA), 0xcd, 512);
+    assert_int_equal(request(f, VIRTIO_BLK_T_OUT, 0, 512, NULL), S_IOERR);
+    uint8_t back[512];
+    assert_int_equal(blockdev_pread(f->bdev, back, 512, 0), 0);
+    assert_int_equal(back[1], 1); /* unchanged */
+    assert_int_equal(request(f, VIRTIO_BLK_T_IN, 0, 512, NULL), S_OK);
+    destroy_device(f);
+}
+
+static void test_feature_refusal(void **state)
+{
+    struct fixture *f = *state;
+    make_device(f, false, NULL);
+    /* RO was not offered for a writable disk. */
+    uint32_t st = driver_init(f, default_features | VIRTIO_FEATURE(F_RO));
+    assert_int_equal(st & VIRTIO_STATUS_FEATURES_OK, 0);
+    /* Legacy drivers (no VERSION_1) are refused too. */
+    st = driver_init(f, VIRTIO_FEATURE(F_FLUSH));
+    assert_int_equal(st & VIRTIO_STATUS_FEATURES_OK, 0);
+    destroy_device(f);
+}
+
+static void test_malformed_chain_needs_reset(void **state)
+{
+    struct fixture *f = *state;
+    make_device(f, false, NULL);
+    driver_init(f, default_features);
+    set_desc(f, 0, HDR, 16, VIRTQ_DESC_F_NEXT, 1);
+    set_desc(f, 1, HDR, 16, VIRTQ_DESC_F_NEXT, 0); /* loop */
+    struct virtq_avail *a = gptr(f, AVAIL);
+    a->ring[0] = 0;
+    a->idx = 1;
+    wr(f, 0x50, 0);
+    for (int i = 0; i < 10 && !(rd(f, 0x70) & VIRTIO_STATUS_NEEDS_RESET); i++)
+        assert_true(event_loop_run_once(f->loop, 100) >= 0);
+    assert_true(rd(f, 0x70) & VIRTIO_STATUS_NEEDS_RESET);
+    assert_int_equal(rd(f, 0x60) & 2, 2); /* config-change interrupt */
+    assert_true(f->irq);
+    /* A reset recovers the device. */
+    uint32_t st = driver_init(f, default_features);
+    assert_int_equal(st & VIRTIO_STATUS_NEEDS_RESET, 0);
+    assert_false(f->irq);
+    assert_int_equal(request(f, VIRTIO_BLK_T_IN, 2, 512, NULL), S_OK);
+    destroy_device(f);
+}
+
+static void test_missing_status_byte_dropped(void **state)
+{
+    struct fixture *f = *state;
+    make_device(f, false, NULL);
+    driver_init(f, default_features);
+    set_desc(f, 5, HDR, 16, 0, 0); /* header only */
+    assert_int_equal(submit(f, 5), 0);
+    assert_int_equal(request(f, VIRTIO_BLK_T_IN, 2, 512, NULL), S_OK);
+    destroy_device(f);
+}
+
+static void test_bad_ring_address_needs_reset(void **state)
+{
+    struct fixture *f = *state;
+    make_device(f, false, NULL);
+    wr(f, 0x70, 1 | 2);
+    wr(f, 0x20, (uint32_t)default_features);
+    wr(f, 0x24, 1);
+    wr(f, 0x20, 1);
+    wr(f, 0x70, 1 | 2 | 8);
+    wr(f, 0x38, QSIZE);
+    wr(f, 0x80, 0x1000); /* below RAM */
+    wr(f, 0x90, (uint32_t)AVAIL);
+    wr(f, 0xa0, (uint32_t)USED);
+    wr(f, 0x44, 1);
+    assert_int_equal(rd(f, 0x44), 0);
+    assert_true(rd(f, 0x70) & VIRTIO_STATUS_NEEDS_RESET);
+    wr(f, 0x50, 0); /* a kick on a dead queue is harmless */
+    assert_true(event_loop_run_once(f->loop, 10) >= 0);
+    virtio_mmio_reset(f->m);
+    assert_int_equal(rd(f, 0x70), 0);
+    destroy_device(f);
+}
+
+int main(void)
+{
+    log_trace_mask_value = TRACE_GUEST_ERRORS;
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_identity_and_config),
+        T(test_read_write_flush),
+        T(test_get_id_and_unsupported),
+        T(test_readonly_refuses_writes),
+        T(test_feature_refusal),
+        T(test_malformed_chain_needs_reset),
+        T(test_missing_status_byte_dropped),
+        T(test_bad_ring_address_needs_reset),
+    };
+#undef T
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
