@@ -2,7 +2,8 @@
 // machine software interrupt (msip), priority order of several pending interrupts, the enable
 // rules per privilege (MIE only gates M-mode; S-level interrupts never taken in M), delegation of
 // supervisor software/timer interrupts with mideleg (scause, SIE/U-mode rules), vectored mtvec,
-// and an external interrupt from the UART through the PLIC (claim/complete).
+// and an external interrupt from the UART through the PLIC to the M and S contexts
+// (claim/complete, threshold).
 #include "common.h"
 
 #define INTR(n) (CAUSE_INTR | (n))
@@ -327,6 +328,88 @@ u_mode_2:
     li a1, PLIC_CLAIM_CTX0 // nothing left to claim
     lw a0, 0(a1)
     CHECK(a0, 0)
+    li a1, PLIC_ENABLE_CTX0
+    sw zero, 0(a1)
+    csrw mie, zero
+
+    // ---- the same through hart 0's S context (context 1): SEIP, delegated to S ----
+#define PLIC_ENABLE_CTX1 (PLIC_BASE + 0x2080)
+#define PLIC_THRESHOLD_CTX1 (PLIC_BASE + 0x201000)
+#define PLIC_CLAIM_CTX1 (PLIC_BASE + 0x201004)
+    CASE
+    li a1, PLIC_THRESHOLD_CTX1
+    sw zero, 0(a1)
+    li a1, PLIC_ENABLE_CTX1
+    li a2, 1 << UART_IRQ
+    sw a2, 0(a1)
+    li a1, MIP_SEIP
+    csrw mideleg, a1
+    csrw mie, a1
+    li a1, UART0_BASE
+    li a2, 0x02
+    sb a2, 1(a1)
+    WAIT_MIP(MIP_SEIP)
+    csrr a0, mip // only the S context is enabled: no MEIP
+    li t6, MIP_MEIP
+    and a0, a0, t6
+    CHECK(a0, 0)
+    GOTO_MODE(PRV_S, s_mode_ext)
+s_mode_ext:
+    ARM_STRAP_SKIP
+    csrsi sstatus, MSTATUS_SIE
+    nop
+    nop
+    STRAP_FIELD(a0, TR_CAUSE)
+    CHECK(a0, INTR(IRQ_S_EXT))
+    li a1, PLIC_CLAIM_CTX1
+    lw a0, 0(a1)
+    CHECK(a0, UART_IRQ)
+    li a2, UART0_BASE
+    sb zero, 1(a2)
+    lbu zero, 2(a2)
+    sw a0, 0(a1)
+    li a0, 10000
+5:  addi a0, a0, -1
+    bnez a0, 5b
+    csrr a0, sip
+    li t6, MIP_SEIP
+    and a0, a0, t6
+    CHECK(a0, 0)
+    RETURN_TO_M
+    li a1, PLIC_ENABLE_CTX1
+    sw zero, 0(a1)
+    csrw mideleg, zero
+    csrw mie, zero
+
+    // ---- PLIC threshold: a source at or below the threshold does not interrupt ----
+    CASE
+    li a1, PLIC_THRESHOLD_CTX0
+    li a2, 1 // == priority of the UART source
+    sw a2, 0(a1)
+    li a1, PLIC_ENABLE_CTX0
+    li a2, 1 << UART_IRQ
+    sw a2, 0(a1)
+    li a1, UART0_BASE
+    li a2, 0x02
+    sb a2, 1(a1)
+    li a0, 10000
+6:  addi a0, a0, -1
+    bnez a0, 6b
+    csrr a0, mip
+    li t6, MIP_MEIP
+    and a0, a0, t6
+    CHECK(a0, 0)
+    li a1, PLIC_THRESHOLD_CTX0 // lowering the threshold raises it
+    sw zero, 0(a1)
+    WAIT_MIP(MIP_MEIP)
+    li a1, PLIC_CLAIM_CTX0
+    lw a0, 0(a1)
+    CHECK(a0, UART_IRQ)
+    li a2, UART0_BASE
+    sb zero, 1(a2)
+    sw a0, 0(a1)
+    li a1, PLIC_ENABLE_CTX0
+    sw zero, 0(a1)
     PASS
 
 .align 8
