@@ -5,8 +5,9 @@
 #ifndef KVMU_DEVICES_VIRTIO_BLK_H
 #define KVMU_DEVICES_VIRTIO_BLK_H
 
+#include "devices/virtio.h" /* virtio_device_destroy() */
+
 struct blockdev;
-struct virtio_device;
 
 /* bdev is borrowed (must outlive the device). serial_id: up to 20 bytes returned by GET_ID
  * (longer ids are truncated; NULL or "" gives an empty id). Returns 0 or -ENOMEM. Free with
