@@ -1,8 +1,8 @@
 // Self-modifying code and fence.i (what a JIT's translation cache must get right): patching an
 // instruction then fence.i, patching in a loop, code copied into a data buffer and executed,
 // the buffer overwritten with different code, patching the block that is currently running,
-// replacing a 32-bit instruction with two compressed ones, and a store into the next
-// instruction of the running block.
+// replacing a 32-bit instruction with two compressed ones, a store into the next instruction
+// of the running block, and patching either half of an instruction that straddles two pages.
 #include "common.h"
 
 #define ADDI_A0_ZERO(imm) (0x00000513 | ((imm) << 20)) /* addi a0, zero, imm */
@@ -102,6 +102,35 @@ test_main:
     fence.i
     jalr ra, 0(a1)
     CHECK(a0, 42)
+
+    CASE // an instruction straddling a page boundary: patch only its second half
+    la a1, straddle_page + 0xffc
+    li a2, 0x4515 // c.li a0, 5
+    sh a2, 0(a1)
+    li a2, 0x02550513 // addi a0, a0, 37: low half on this page, high half on the next
+    sh a2, 2(a1)
+    srli a2, a2, 16
+    sh a2, 4(a1)
+    li a2, 0x8067 // ret
+    sh a2, 6(a1)
+    sh zero, 8(a1)
+    fence.i
+    jalr ra, 0(a1)
+    CHECK(a0, 42)
+    li a2, 0x06450513 >> 16 // -> addi a0, a0, 100
+    sh a2, 4(a1)
+    fence.i
+    jalr ra, 0(a1)
+    CHECK(a0, 105)
+    CASE // and only its first half
+    li a2, 0x06458593 & 0xffff // low half of addi a1, a1, 100 with rd = a1: a0 stays 5
+    sh a2, 2(a1)
+    fence.i
+    mv s1, a1
+    jalr ra, 0(a1)
+    CHECK(a0, 5)
+    sub a1, a1, s1
+    CHECK(a1, 100)
     PASS
 
 .align 4
@@ -114,3 +143,5 @@ patchable:
 code_buf:
     .word 0, 0, 0, 0
     .word INSN_RET, 0
+.align 12
+straddle_page: .zero 8192

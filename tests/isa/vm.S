@@ -2,7 +2,8 @@
 // with a 512G page, permission faults (R/W/X, reserved W-without-R, non-leaf at the last level,
 // misaligned superpage, invalid, non-canonical address) with the right cause and tval, U pages and
 // SUM, MXR, MPRV, A/D bits (hardware update or fault: both allowed), sfence.vma after a PTE change,
-// page faults delegated to S (scause/stval), satp writes of unsupported modes.
+// page faults delegated to S (scause/stval), an instruction straddling two pages (remapped,
+// then unmapped), satp writes of unsupported modes.
 #include "common.h"
 
 #define PTE_V 0x01
@@ -106,6 +107,33 @@ test_main:
     li a3, 0x1ff000
     add a3, a1, a3
     sd a2, 0(a3)
+
+    // code straddling VA(11)/VA(12), backed by non-adjacent frames in reverse order:
+    // VA(11) + 0xffc: c.li a0, 5; + 0xffe: addi a0, a0, 37 (upper half on VA(12)); ret
+#define ADDI_A0_37 0x02550513
+#define ADDI_A0_100 0x06450513
+    SET_PTE_SYM(l0_test, 11, xpage_b, PTE_V | PTE_R | PTE_X | PTE_A)
+    SET_PTE_SYM(l0_test, 12, xpage_a, PTE_V | PTE_R | PTE_X | PTE_A)
+    la a1, xpage_b
+    li a2, 0xffc
+    add a1, a1, a2
+    li a2, 0x4515 // c.li a0, 5
+    sh a2, 0(a1)
+    li a2, ADDI_A0_37 & 0xffff
+    sh a2, 2(a1)
+    la a1, xpage_a
+    li a2, ADDI_A0_37 >> 16
+    sh a2, 0(a1)
+    li a2, 0x8067 // ret, written as two halves (2-byte aligned)
+    sh a2, 2(a1)
+    sh zero, 4(a1)
+    la a1, xpage_c
+    li a2, ADDI_A0_100 >> 16
+    sh a2, 0(a1)
+    li a2, 0x8067
+    sh a2, 2(a1)
+    sh zero, 4(a1)
+    fence.i
 
     // ---- Sv39 on, S-mode ----
     la a1, root
@@ -264,6 +292,37 @@ s_mode_1:
     sd s1, 0(a3)
     sfence.vma
 
+    // ---- a 32-bit instruction straddling two pages mapped to unrelated frames ----
+    CASE
+    li a1, VA(11) + 0xffc
+    jalr ra, 0(a1)
+    CHECK(a0, 42)
+    CASE // remap the second page: the instruction changes
+    SET_PTE_SYM(l0_test, 12, xpage_c, PTE_V | PTE_R | PTE_X | PTE_A)
+    sfence.vma
+    li a1, VA(11) + 0xffc
+    jalr ra, 0(a1)
+    CHECK(a0, 105)
+    CASE // unmap it: instruction page fault, epc = the instruction, tval = its address or the
+         // address of the missing part (both allowed)
+    la a3, l0_test + 12 * 8
+    sd zero, 0(a3)
+    sfence.vma
+    li a1, VA(11) + 0xffc
+    li a0, 0
+    ARM_TRAP_RESUME(7f)
+    jalr ra, 0(a1)
+    j fail
+7:  CHECK(a0, 5) // the c.li before it ran
+    TRAP_FIELD(a0, TR_CAUSE)
+    CHECK(a0, CAUSE_FETCH_PAGE_FAULT)
+    TRAP_FIELD(a0, TR_EPC)
+    CHECK(a0, VA(11) + 0xffe)
+    TRAP_FIELD(a0, TR_TVAL)
+    li t6, VA(12)
+    beq a0, t6, 8f
+    CHECK(a0, VA(11) + 0xffe)
+8:
     // ---- page faults delegated to S ----
     RETURN_TO_M
     li a1, (1 << CAUSE_LOAD_PAGE_FAULT) | (1 << CAUSE_STORE_PAGE_FAULT) | (1 << CAUSE_FETCH_PAGE_FAULT)
@@ -455,3 +514,6 @@ page4: .zero 4096
 page5: .zero 4096
 page6: .zero 4096
 page7: .zero 4096
+xpage_a: .zero 4096
+xpage_c: .zero 4096
+xpage_b: .zero 4096
