@@ -1,0 +1,86 @@
+/* State shared by the files of the KVM accelerator. */
+#ifndef KVMU_ACCEL_KVM_KVM_INTERNAL_H
+#define KVMU_ACCEL_KVM_KVM_INTERNAL_H
+
+#include <linux/kvm.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct vm;
+struct kvm_accel;
+
+/*
+ * Signal that kicks a vCPU thread out of KVM_RUN. It is blocked in the thread except while
+ * inside KVM_RUN (KVM_SET_SIGNAL_MASK), so a kick sent while the thread runs userspace code
+ * stays pending and makes the next KVM_RUN return at once: no lost wake-ups.
+ */
+#define KVM_KICK_SIGNAL SIGUSR1
+
+struct kvm_vcpu {
+    struct kvm_accel *k;
+    unsigned index;
+    int fd;
+    struct kvm_run *run;
+    pthread_t thread;
+    bool thread_started; /* may be kicked (guarded by kvm_accel.lock) */
+    bool joinable;       /* created and not yet joined (run() thread only) */
+};
+
+/* An ioeventfd: a doorbell write KVM absorbs, replayed into the address map on the I/O thread. */
+struct kvm_doorbell {
+    struct kvm_accel *k;
+    bool pio;
+    uint64_t addr;
+    unsigned len;
+    uint64_t value;
+    int fd;
+};
+
+/* One interrupt input driven through an irqfd, with a resample fd for level semantics. */
+struct kvm_irq_pin {
+    struct kvm_accel *k;
+    unsigned gsi;
+    int irqfd, resamplefd;
+    _Atomic bool level;
+};
+
+#define KVM_NR_GSIS 24 /* IOAPIC pins */
+
+struct kvm_accel {
+    struct vm *vm;
+    int kvm_fd, vm_fd;
+    size_t run_size;
+    struct kvm_cpuid2 *supported_cpuid;
+
+    struct kvm_vcpu *vcpus;
+    unsigned nvcpus;
+    bool ran; /* run() was called before: the next run() starts from a reset */
+
+    /* run() sleeps on cond until vm->request leaves VM_RUN; kick() signals it. `lock` also
+     * guards thread_started, so a kick never signals a joined thread. */
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+
+    struct kvm_doorbell *doorbells;
+    unsigned ndoorbells;
+    struct kvm_irq_pin pins[KVM_NR_GSIS];
+    bool use_irqfd;
+};
+
+/* kvm_vcpu.c */
+void *kvm_vcpu_thread(void *opaque);
+
+/* kvm_x86.c: architecture state of a fresh or reset vCPU. */
+int kvm_x86_init_vcpu(struct kvm_accel *k, struct kvm_vcpu *v) __attribute__((warn_unused_result));
+/* Dump registers and the bytes at RIP to stderr (for fatal exits). */
+void kvm_x86_dump_vcpu(struct kvm_accel *k, struct kvm_vcpu *v);
+
+/* kvm_notify.c: ioeventfd doorbells and irqfd interrupt pins. */
+int kvm_notify_setup(struct kvm_accel *k) __attribute__((warn_unused_result));
+void kvm_notify_teardown(struct kvm_accel *k);
+void kvm_notify_set_irq(struct kvm_accel *k, unsigned gsi, bool level);
+
+#endif

@@ -1,0 +1,126 @@
+/*
+ * Interrupt lines and doorbells without a trip through a vCPU thread.
+ *
+ * Interrupts: each IOAPIC pin is an irqfd with a resample fd. Devices keep their level-triggered
+ * irq_line model; a rising level writes the irqfd, KVM holds the pin asserted until the guest's
+ * EOI, then signals the resample fd, and if the device still holds the line we assert it again.
+ * That is exact for level-triggered pins and gives one edge per assertion for edge-triggered
+ * ones. Hosts without KVM_CAP_IRQFD_RESAMPLE use KVM_IRQ_LINE.
+ */
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "accel/kvm/kvm_internal.h"
+#include "core/event_loop.h"
+#include "core/log.h"
+#include "core/vm.h"
+
+static void pin_assert(struct kvm_irq_pin *p)
+{
+    uint64_t one = 1;
+    if (write(p->irqfd, &one, sizeof(one)) != sizeof(one))
+        log_error("kvm: cannot raise GSI %u: %s", p->gsi, strerror(errno));
+}
+
+/* I/O thread: the guest acknowledged the interrupt and KVM lowered the pin. */
+static void pin_resampled(void *opaque, uint32_t events)
+{
+    struct kvm_irq_pin *p = opaque;
+    uint64_t n;
+    (void)events;
+    if (read(p->resamplefd, &n, sizeof(n)) != sizeof(n))
+        return;
+    if (atomic_load(&p->level))
+        pin_assert(p);
+}
+
+static int pin_open(struct kvm_accel *k, struct kvm_irq_pin *p)
+{
+    p->irqfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    p->resamplefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (p->irqfd < 0 || p->resamplefd < 0) {
+        log_error("kvm: cannot create eventfds for GSI %u: %s", p->gsi, strerror(errno));
+        return -errno;
+    }
+    int r = event_loop_add_fd(k->vm->loop, p->resamplefd, EPOLLIN, pin_resampled, p);
+    if (r < 0)
+        log_error("kvm: cannot watch GSI %u's resample fd: %s", p->gsi, strerror(-r));
+    return r;
+}
+
+static int pin_bind(struct kvm_accel *k, struct kvm_irq_pin *p)
+{
+    uint64_t stale;
+    /* A count left from before a reboot would inject an interrupt into the new VM. */
+    while (read(p->irqfd, &stale, sizeof(stale)) == sizeof(stale))
+        ;
+    struct kvm_irqfd req = {
+        .fd = (uint32_t)p->irqfd,
+        .gsi = p->gsi,
+        .flags = KVM_IRQFD_FLAG_RESAMPLE,
+        .resamplefd = (uint32_t)p->resamplefd,
+    };
+    if (ioctl(k->vm_fd, KVM_IRQFD, &req) < 0) {
+        log_error("kvm: KVM_IRQFD for GSI %u: %s", p->gsi, strerror(errno));
+        return -errno;
+    }
+    if (atomic_load(&p->level))
+        pin_assert(p);
+    return 0;
+}
+
+int kvm_notify_setup(struct kvm_accel *k)
+{
+    int r;
+    for (unsigned i = 0; i < KVM_NR_GSIS && k->use_irqfd; i++) {
+        struct kvm_irq_pin *p = &k->pins[i];
+        if (p->irqfd < 0) {
+            r = pin_open(k, p);
+            if (r < 0)
+                return r;
+        }
+        r = pin_bind(k, p);
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
+void kvm_notify_teardown(struct kvm_accel *k)
+{
+    for (unsigned i = 0; i < KVM_NR_GSIS; i++) {
+        struct kvm_irq_pin *p = &k->pins[i];
+        if (p->resamplefd >= 0) {
+            event_loop_del_fd(k->vm->loop, p->resamplefd);
+            close(p->resamplefd);
+        }
+        if (p->irqfd >= 0)
+            close(p->irqfd);
+        p->irqfd = p->resamplefd = -1;
+    }
+}
+
+void kvm_notify_set_irq(struct kvm_accel *k, unsigned gsi, bool level)
+{
+    if (gsi >= KVM_NR_GSIS) {
+        TRACE(TRACE_GUEST_ERRORS, "kvm: interrupt on GSI %u, which has no IOAPIC pin", gsi);
+        return;
+    }
+    struct kvm_irq_pin *p = &k->pins[gsi];
+    bool was = atomic_exchange(&p->level, level);
+    if (k->use_irqfd) {
+        /* Lowering is implicit: KVM lowers the pin at EOI and asks us (resample) again. */
+        if (level && !was && p->irqfd >= 0)
+            pin_assert(p);
+        return;
+    }
+    struct kvm_irq_level line = {.irq = gsi, .level = level};
+    if (k->vm_fd >= 0 && ioctl(k->vm_fd, KVM_IRQ_LINE, &line) < 0)
+        log_error("kvm: KVM_IRQ_LINE %u: %s", gsi, strerror(errno));
+}
