@@ -1,0 +1,10 @@
+/* The x86-64 board: `microvm`, and `pc` as its alias until kvmu has a PCI host. */
+#ifndef KVMU_MACHINES_X86_MICROVM_H
+#define KVMU_MACHINES_X86_MICROVM_H
+
+#include "machines/machine.h"
+
+extern const struct board_ops x86_microvm_board;
+extern const struct board_ops x86_pc_board;
+
+#endif
