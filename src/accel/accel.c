@@ -3,6 +3,7 @@
 #include <stddef.h>
 
 #include "accel/interp/interp.h"
+#include "accel/kvm/kvm.h"
 
 /* Every accelerator built into kvmu. */
 static const struct {
@@ -10,6 +11,7 @@ static const struct {
     const struct accel_ops *ops;
 } accels[] = {
     {ACCEL_INTERP, &accel_interp_ops},
+    {ACCEL_KVM, &accel_kvm_ops},
 };
 
 const struct accel_ops *accel_find(enum config_accel accel, enum config_arch arch)
