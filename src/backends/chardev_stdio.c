@@ -59,6 +59,7 @@ struct chardev_stdio {
     atomic_bool paused;
     atomic_bool stopped;      /* EOF, error or quit: input is finished */
     bool escape_pending;      /* event-loop thread only */
+    bool quit_requested;      /* event-loop thread only */
     pthread_mutex_t out_lock; /* keeps concurrent writes whole */
 };
 
@@ -169,8 +170,8 @@ static size_t frontend_room(struct chardev_stdio *s)
     return s->chr.can_receive ? s->chr.can_receive(s->chr.fe_opaque) : 0;
 }
 
-/* Strips the mux escapes from in[0..n) into out; returns the bytes left for the guest, or
- * SIZE_MAX when the user asked to quit. */
+/* Strips the mux escapes from in[0..n) into out; returns the bytes left for the guest. Stops
+ * at Ctrl-A x, setting quit_requested. */
 static size_t process_escapes(struct chardev_stdio *s, const uint8_t *in, size_t n, uint8_t *out)
 {
     size_t m = 0;
@@ -190,8 +191,8 @@ static size_t process_escapes(struct chardev_stdio *s, const uint8_t *in, size_t
             out[m++] = c;
             break;
         case 'x':
-            stdio_print(s, "kvmu: Terminated\n");
-            return SIZE_MAX;
+            s->quit_requested = true;
+            return m; /* what was typed before the escape still reaches the guest */
         case 'h':
         case '?':
             stdio_print(s, "\nC-a h    print this help\n"
@@ -236,14 +237,15 @@ static void stdio_input_ready(void *opaque, uint32_t events)
         return;
     }
     size_t m = process_escapes(s, raw, (size_t)n, cooked);
-    if (m == SIZE_MAX) {
+    if (m > 0)
+        s->chr.receive(s->chr.fe_opaque, cooked, m);
+    if (s->quit_requested) {
         stop_input(s);
+        stdio_print(s, "kvmu: Terminated\n");
         if (s->chr.quit)
             s->chr.quit(s->chr.quit_opaque);
         return;
     }
-    if (m > 0)
-        s->chr.receive(s->chr.fe_opaque, cooked, m);
     rearm(s);
 }
 
