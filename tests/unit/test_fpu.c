@@ -1,7 +1,8 @@
 /* Unit tests for the RISC-V F/D helpers. Expected values are derived by hand from the spec
- * (each non-obvious one carries its derivation); every arithmetic vector runs through both the
- * public entry point (host SSE path for RNE..RUP) and the soft core, and a randomized
- * differential compares the two paths on edge-heavy operands. */
+ * (each non-obvious one carries its derivation); every arithmetic vector runs through the public
+ * entry point (host paths for RNE..RUP: the RNE fast path, and the MXCSR path, forced by starting
+ * with NX clear or by changing the host's rounding mode) and through the soft core, and a
+ * randomized differential compares the host paths with the soft core on edge-heavy operands. */
 #include <fenv.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -421,20 +422,45 @@ static int check_result(const char *path, int line, unsigned rm, uint64_t got, u
     return 1;
 }
 
-static void test_arith_vectors(void **state)
+/* Runs every vector on both paths, once with fflags clear and once with NX already accrued
+ * (which enables the RNE fast path for more operations). */
+static int check_vectors(void)
 {
-    (void)state;
     int failures = 0;
     for (size_t i = 0; i < sizeof(vectors) / sizeof(vectors[0]); i++) {
         const struct vec *v = &vectors[i];
-        uint32_t fl = 0;
-        uint64_t r = run_public(v, &fl);
-        failures += check_result("public", v->line, v->rm, r, fl, v->expect, v->flags);
-        fl = 0;
-        r = run_soft(v, &fl);
-        failures += check_result("soft", v->line, v->rm, r, fl, v->expect, v->flags);
+        for (uint32_t initial = 0; initial <= NX; initial += NX) {
+            uint32_t fl = initial;
+            uint64_t r = run_public(v, &fl);
+            failures +=
+                check_result("public", v->line, v->rm, r, fl, v->expect, v->flags | initial);
+            fl = initial;
+            r = run_soft(v, &fl);
+            failures += check_result("soft", v->line, v->rm, r, fl, v->expect, v->flags | initial);
+        }
     }
-    assert_int_equal(failures, 0);
+    return failures;
+}
+
+static void test_arith_vectors(void **state)
+{
+    (void)state;
+    assert_int_equal(check_vectors(), 0);
+}
+
+/* The results must not depend on the host's rounding mode: in a non-default host mode the fast
+ * path must notice and step aside. */
+static void test_arith_vectors_host_modes(void **state)
+{
+    (void)state;
+    static const int modes[] = {FE_UPWARD, FE_DOWNWARD, FE_TOWARDZERO};
+    for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+        assert_int_equal(fesetround(modes[i]), 0);
+        int failures = check_vectors();
+        assert_int_equal(fegetround(), modes[i]);
+        fesetround(FE_TONEAREST);
+        assert_int_equal(failures, 0);
+    }
 }
 
 /* ---- conversions to and from integers --------------------------------------------------- */
@@ -837,29 +863,36 @@ static void test_flags_accrue(void **state)
     assert_int_equal(fl, DZ | NX);
 }
 
+/* The host's rounding mode is left alone, and so are host exception flags that were already
+ * set (the RNE fast path may raise host flags, like any C floating-point expression). */
 static void test_host_env_preserved(void **state)
 {
     (void)state;
     uint32_t fl = 0;
     volatile double one = 1.0, three = 3.0;
+    static const int modes[] = {FE_TONEAREST, FE_UPWARD};
 
-    assert_int_equal(fesetround(FE_UPWARD), 0);
-    feclearexcept(FE_ALL_EXCEPT);
-    /* Inexact, overflowing and invalid operations in every mode. */
-    for (unsigned rm = 0; rm < 5; rm++) {
-        rv_fpu_div_d(D_ONE, D_THREE, rm, &fl);
-        rv_fpu_mul_s(box(S_MAX), box(S_MAX), rm, &fl);
-        rv_fpu_sqrt_d(D_NONE, rm, &fl);
-        rv_fpu_madd_d(D_MAX, D_MAX, D_ONE, rm, &fl);
-        rv_fpu_cvt_w_d(D_CNAN, rm, &fl);
+    for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
+        assert_int_equal(fesetround(modes[m]), 0);
+        feclearexcept(FE_ALL_EXCEPT);
+        feraiseexcept(FE_DIVBYZERO);
+        /* Inexact, overflowing and invalid operations in every mode. */
+        for (unsigned rm = 0; rm < 5; rm++) {
+            rv_fpu_div_d(D_ONE, D_THREE, rm, &fl);
+            rv_fpu_mul_s(box(S_MAX), box(S_MAX), rm, &fl);
+            rv_fpu_sqrt_d(D_NONE, rm, &fl);
+            rv_fpu_madd_d(D_MAX, D_MAX, D_ONE, rm, &fl);
+            rv_fpu_add_d(D_ONE, D_THREE, rm, &fl);
+            rv_fpu_cvt_w_d(D_CNAN, rm, &fl);
+        }
+        assert_int_equal(fegetround(), modes[m]);
+        assert_true(fetestexcept(FE_DIVBYZERO));
+        /* The C code's own arithmetic still rounds as it did: 1/3 ends in ...555 or ...556. */
+        double third = one / three;
+        uint64_t bits;
+        __builtin_memcpy(&bits, &third, sizeof(bits));
+        assert_int_equal(bits, modes[m] == FE_UPWARD ? 0x3fd5555555555556 : 0x3fd5555555555555);
     }
-    assert_int_equal(fegetround(), FE_UPWARD);
-    assert_int_equal(fetestexcept(FE_ALL_EXCEPT), 0);
-    /* The C code's own arithmetic still rounds upward: 1/3 ends in ...556. */
-    double third = one / three;
-    uint64_t bits;
-    __builtin_memcpy(&bits, &third, sizeof(bits));
-    assert_int_equal(bits, 0x3fd5555555555556);
     fesetround(FE_TONEAREST);
     feclearexcept(FE_ALL_EXCEPT);
 }
@@ -947,7 +980,8 @@ static void test_random_differential(void **state)
                 }
                 if (op == MADD && !fma_on_host)
                     continue; /* both sides would be the soft core */
-                uint32_t fl_pub = 0, fl_soft = 0;
+                /* With NX already accrued, the RNE fast path covers every operation. */
+                uint32_t fl_pub = (i >> 2) & 1 ? NX : 0, fl_soft = fl_pub;
                 uint64_t pub = run_public(&v, &fl_pub);
                 uint64_t soft = run_soft(&v, &fl_soft);
                 if (pub != soft || fl_pub != fl_soft) {
@@ -969,6 +1003,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_arith_vectors),
+        cmocka_unit_test(test_arith_vectors_host_modes),
         cmocka_unit_test(test_to_int),
         cmocka_unit_test(test_from_int),
         cmocka_unit_test(test_nan_boxing),

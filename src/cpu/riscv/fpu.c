@@ -1,11 +1,13 @@
-/* RISC-V F/D helpers. Arithmetic in RNE/RTZ/RDN/RUP runs on the host's SSE unit with the
- * rounding mode loaded into MXCSR for the one instruction; everything the host does differently
- * from RISC-V is fixed up here, and the rest (RMM, FMA without FMA3, conversions, non-x86 hosts)
- * goes to the exact integer core in fpu_soft.c. */
+/* RISC-V F/D arithmetic. In RNE, results that cannot carry exceptions come straight from the
+ * host's SSE unit (fast path below). Otherwise RNE/RTZ/RDN/RUP run on SSE with the rounding mode
+ * loaded into MXCSR for the one instruction and every difference from RISC-V fixed up here; RMM,
+ * FMA without FMA3 and non-x86 hosts use the exact integer core in fpu_soft.c. Min/max, compares,
+ * sign injection, classify and conversions are in fpu_misc.c. */
 #include "cpu/riscv/fpu.h"
 
 #include <stdbool.h>
 
+#include "cpu/riscv/fpu_bits.h"
 #include "cpu/riscv/fpu_soft.h"
 
 #if defined(__x86_64__)
@@ -14,40 +16,6 @@
 #else
 #define HOST_SSE 0
 #endif
-
-/* Format constants for the bit-level helpers below; binary32 values live in the low 32 bits. */
-struct fmt_bits {
-    uint64_t sign;
-    uint64_t exp;   /* exponent field mask */
-    uint64_t quiet; /* most significant mantissa bit */
-    uint64_t canonical_nan;
-    uint64_t all; /* every bit of the format */
-};
-
-static const struct fmt_bits FMT_S = {1ull << 31, 0x7f800000ull, 1ull << 22, RV_FPU_CANONICAL_NAN_S,
-                                      0xffffffffull};
-static const struct fmt_bits FMT_D = {1ull << 63, 0x7ff0000000000000ull, 1ull << 51,
-                                      RV_FPU_CANONICAL_NAN_D, ~0ull};
-
-static inline bool bits_is_nan(const struct fmt_bits *f, uint64_t v)
-{
-    return (v & ~f->sign) > f->exp;
-}
-
-static inline bool bits_is_snan(const struct fmt_bits *f, uint64_t v)
-{
-    return bits_is_nan(f, v) && !(v & f->quiet);
-}
-
-static inline bool bits_is_inf(const struct fmt_bits *f, uint64_t v)
-{
-    return (v & ~f->sign) == f->exp;
-}
-
-static inline bool bits_is_zero(const struct fmt_bits *f, uint64_t v)
-{
-    return (v & ~f->sign) == 0;
-}
 
 /* ---- host SSE path ---------------------------------------------------------------------- */
 
@@ -213,6 +181,160 @@ static inline uint32_t sse_fma_s(uint32_t a, uint32_t b, uint32_t c, unsigned rm
     *fflags |= fflags_from_mxcsr(csr);
     return r;
 }
+/* ---- RNE fast path without MXCSR -------------------------------------------------------- *
+ *
+ * Reading or writing MXCSR drains the FP pipeline: on the EPYC this was measured on, stmxcsr and
+ * ldmxcsr cost about 9 ns each, an order of magnitude more than the arithmetic. In RNE, the mode
+ * guests run in nearly always, the host's own default mode computes the right result, and the
+ * flags can be derived without MXCSR (QEMU's "hardfloat" makes the same observation):
+ *  - NX is sticky in fflags: once the guest has it set (after its first inexact operation, i.e.
+ *    almost at once), only the value matters. Before that, add/sub get NX from the exact TwoSum
+ *    error and the other operations take the MXCSR path.
+ *  - A result that is finite, not NaN and of magnitude above the smallest normal cannot come
+ *    with NV, DZ, OF or UF (tininess after rounding needs a rounded magnitude below the smallest
+ *    normal). Anything else goes to the MXCSR path, which sorts out the details.
+ * The host mode is not assumed: host_is_default_mode() checks it on every call (a caller may
+ * have used fesetround), without touching MXCSR. The fast path needs the C default of masked
+ * host exceptions, which kvmu never changes, and it may set the host's sticky exception flags
+ * as any C floating-point expression does. */
+
+/* True if the host rounds to nearest-even with subnormals enabled (no FTZ/DAZ): 1 +- 2^-60 both
+ * round to 1 only in RNE, and 2^-1074 * 1 survives only without FTZ and DAZ. Compared as integers
+ * because DAZ would also make a floating-point compare treat 2^-1074 as 0. */
+static inline bool host_is_default_mode(void)
+{
+    __m128d eps = _mm_set_pd(-0x1p-60, 0x1p-60);
+    __m128d tiny = _mm_set1_pd(0x1p-1074);
+    __m128d one = _mm_set1_pd(1.0);
+    /* Hide the operands so the compiler, which assumes RNE, cannot fold the probe away. */
+    __asm__ volatile("" : "+x"(eps), "+x"(tiny));
+    __m128i sum = _mm_castpd_si128(_mm_add_pd(one, eps));
+    __m128i prod = _mm_castpd_si128(_mm_mul_pd(tiny, one));
+    __m128i ok = _mm_and_si128(_mm_cmpeq_epi32(sum, _mm_castpd_si128(one)),
+                               _mm_cmpeq_epi32(prod, _mm_castpd_si128(tiny)));
+    return _mm_movemask_epi8(ok) == 0xffff;
+}
+
+/* Magnitude in (smallest normal, infinity): not NaN, no overflow, not tiny. */
+static inline bool clear_of_exceptions(const struct fmt_bits *f, uint64_t r)
+{
+    uint64_t mag = r & ~f->sign;
+    return mag - (f->min_normal + 1) < f->exp - (f->min_normal + 1);
+}
+
+/* Finite and not NaN. Sums never underflow (a tiny sum is exact), so this is enough for them. */
+static inline bool bits_is_finite(const struct fmt_bits *f, uint64_t r)
+{
+    return (r & ~f->sign) < f->exp;
+}
+
+static inline bool fast_d(enum sse_op op, uint64_t a, uint64_t b, uint32_t *fflags, uint64_t *out)
+{
+    bool nx_known = *fflags & RV_FFLAG_NX;
+    bool sum = op == OP_ADD || op == OP_SUB;
+
+    if (!(nx_known || sum) || !host_is_default_mode())
+        return false;
+    __m128d x = _mm_castsi128_pd(_mm_cvtsi64_si128((long long)a));
+    __m128d y = _mm_castsi128_pd(_mm_cvtsi64_si128((long long)(op == OP_SUB ? b ^ FMT_D.sign : b)));
+    __m128d r;
+    switch (op) {
+    case OP_ADD:
+    case OP_SUB:
+        r = _mm_add_sd(x, y);
+        break;
+    case OP_MUL:
+        r = _mm_mul_sd(x, y);
+        break;
+    case OP_DIV:
+        r = _mm_div_sd(x, y);
+        break;
+    default:
+        r = _mm_sqrt_sd(x, x);
+        break;
+    }
+    uint64_t bits = (uint64_t)_mm_cvtsi128_si64(_mm_castpd_si128(r));
+    if (!(sum ? bits_is_finite(&FMT_D, bits) : clear_of_exceptions(&FMT_D, bits)))
+        return false;
+    if (!nx_known) {
+        /* TwoSum (Knuth): err = (x + y) - r exactly, as r did not overflow. */
+        __m128d yv = _mm_sub_sd(r, x);
+        __m128d err = _mm_add_sd(_mm_sub_sd(x, _mm_sub_sd(r, yv)), _mm_sub_sd(y, yv));
+        if ((uint64_t)_mm_cvtsi128_si64(_mm_castpd_si128(err)) << 1)
+            *fflags |= RV_FFLAG_NX;
+    }
+    *out = bits;
+    return true;
+}
+
+static inline bool fast_s(enum sse_op op, uint32_t a, uint32_t b, uint32_t *fflags, uint32_t *out)
+{
+    bool nx_known = *fflags & RV_FFLAG_NX;
+    bool sum = op == OP_ADD || op == OP_SUB;
+
+    if (!(nx_known || sum) || !host_is_default_mode())
+        return false;
+    __m128 x = _mm_castsi128_ps(_mm_cvtsi32_si128((int)a));
+    __m128 y = _mm_castsi128_ps(_mm_cvtsi32_si128((int)(op == OP_SUB ? b ^ 0x80000000u : b)));
+    __m128 r;
+    switch (op) {
+    case OP_ADD:
+    case OP_SUB:
+        r = _mm_add_ss(x, y);
+        break;
+    case OP_MUL:
+        r = _mm_mul_ss(x, y);
+        break;
+    case OP_DIV:
+        r = _mm_div_ss(x, y);
+        break;
+    default:
+        r = _mm_sqrt_ss(x);
+        break;
+    }
+    uint32_t bits = (uint32_t)_mm_cvtsi128_si32(_mm_castps_si128(r));
+    if (!(sum ? bits_is_finite(&FMT_S, bits) : clear_of_exceptions(&FMT_S, bits)))
+        return false;
+    if (!nx_known) {
+        __m128 yv = _mm_sub_ss(r, x);
+        __m128 err = _mm_add_ss(_mm_sub_ss(x, _mm_sub_ss(r, yv)), _mm_sub_ss(y, yv));
+        if ((uint32_t)_mm_cvtsi128_si32(_mm_castps_si128(err)) << 1)
+            *fflags |= RV_FFLAG_NX;
+    }
+    *out = bits;
+    return true;
+}
+
+/* Fused multiply-add on the fast path only once NX is known (there is no cheap exact error). */
+static inline bool fast_fma_d(uint64_t a, uint64_t b, uint64_t c, uint32_t *fflags, uint64_t *out)
+{
+    if (!(*fflags & RV_FFLAG_NX) || !rv_fpu_host_has_fma() || !host_is_default_mode())
+        return false;
+    __m128d x = _mm_castsi128_pd(_mm_cvtsi64_si128((long long)a));
+    __m128d y = _mm_castsi128_pd(_mm_cvtsi64_si128((long long)b));
+    __m128d z = _mm_castsi128_pd(_mm_cvtsi64_si128((long long)c));
+    __asm__("vfmadd231sd %[m2], %[m1], %[acc]" : [acc] "+x"(z) : [m1] "x"(x), [m2] "x"(y));
+    uint64_t bits = (uint64_t)_mm_cvtsi128_si64(_mm_castpd_si128(z));
+    if (!clear_of_exceptions(&FMT_D, bits))
+        return false;
+    *out = bits;
+    return true;
+}
+
+static inline bool fast_fma_s(uint32_t a, uint32_t b, uint32_t c, uint32_t *fflags, uint32_t *out)
+{
+    if (!(*fflags & RV_FFLAG_NX) || !rv_fpu_host_has_fma() || !host_is_default_mode())
+        return false;
+    __m128 x = _mm_castsi128_ps(_mm_cvtsi32_si128((int)a));
+    __m128 y = _mm_castsi128_ps(_mm_cvtsi32_si128((int)b));
+    __m128 z = _mm_castsi128_ps(_mm_cvtsi32_si128((int)c));
+    __asm__("vfmadd231ss %[m2], %[m1], %[acc]" : [acc] "+x"(z) : [m1] "x"(x), [m2] "x"(y));
+    uint32_t bits = (uint32_t)_mm_cvtsi128_si32(_mm_castps_si128(z));
+    if (!clear_of_exceptions(&FMT_S, bits))
+        return false;
+    *out = bits;
+    return true;
+}
 #endif /* HOST_SSE */
 
 /* FMA3 is not in the x86-64 baseline; without it the soft core provides the single rounding
@@ -238,13 +360,20 @@ static inline bool use_sse(unsigned rm)
 #if HOST_SSE
 #define SSE_D(op, a, b, rm, fflags) sse_d(op, a, b, rm, fflags)
 #define SSE_S(op, a, b, rm, fflags) sse_s(op, a, b, rm, fflags)
+#define FAST_D(rm, op, a, b, fflags, out) ((rm) == RV_RM_RNE && fast_d(op, a, b, fflags, out))
+#define FAST_S(rm, op, a, b, fflags, out) ((rm) == RV_RM_RNE && fast_s(op, a, b, fflags, out))
 #else
 #define SSE_D(op, a, b, rm, fflags) 0
 #define SSE_S(op, a, b, rm, fflags) 0
+#define FAST_D(rm, op, a, b, fflags, out) ((void)(out), false)
+#define FAST_S(rm, op, a, b, fflags, out) ((void)(out), false)
 #endif
 
 uint64_t rv_fpu_add_d(uint64_t a, uint64_t b, unsigned rm, uint32_t *fflags)
 {
+    uint64_t r;
+    if (FAST_D(rm, OP_ADD, a, b, fflags, &r))
+        return r;
     if (use_sse(rm))
         return SSE_D(OP_ADD, a, b, rm, fflags);
     return rv_softfp_add(RV_SOFTFP_D, a, b, rm, fflags);
@@ -252,6 +381,9 @@ uint64_t rv_fpu_add_d(uint64_t a, uint64_t b, unsigned rm, uint32_t *fflags)
 
 uint64_t rv_fpu_sub_d(uint64_t a, uint64_t b, unsigned rm, uint32_t *fflags)
 {
+    uint64_t r;
+    if (FAST_D(rm, OP_SUB, a, b, fflags, &r))
+        return r;
     if (use_sse(rm))
         return SSE_D(OP_SUB, a, b, rm, fflags);
     return rv_softfp_add(RV_SOFTFP_D, a, b ^ FMT_D.sign, rm, fflags);
@@ -259,6 +391,9 @@ uint64_t rv_fpu_sub_d(uint64_t a, uint64_t b, unsigned rm, uint32_t *fflags)
 
 uint64_t rv_fpu_mul_d(uint64_t a, uint64_t b, unsigned rm, uint32_t *fflags)
 {
+    uint64_t r;
+    if (FAST_D(rm, OP_MUL, a, b, fflags, &r))
+        return r;
     if (use_sse(rm))
         return SSE_D(OP_MUL, a, b, rm, fflags);
     return rv_softfp_mul(RV_SOFTFP_D, a, b, rm, fflags);
@@ -266,6 +401,9 @@ uint64_t rv_fpu_mul_d(uint64_t a, uint64_t b, unsigned rm, uint32_t *fflags)
 
 uint64_t rv_fpu_div_d(uint64_t a, uint64_t b, unsigned rm, uint32_t *fflags)
 {
+    uint64_t r;
+    if (FAST_D(rm, OP_DIV, a, b, fflags, &r))
+        return r;
     if (use_sse(rm))
         return SSE_D(OP_DIV, a, b, rm, fflags);
     return rv_softfp_div(RV_SOFTFP_D, a, b, rm, fflags);
@@ -273,6 +411,9 @@ uint64_t rv_fpu_div_d(uint64_t a, uint64_t b, unsigned rm, uint32_t *fflags)
 
 uint64_t rv_fpu_sqrt_d(uint64_t a, unsigned rm, uint32_t *fflags)
 {
+    uint64_t r;
+    if (FAST_D(rm, OP_SQRT, a, a, fflags, &r))
+        return r;
     if (use_sse(rm))
         return SSE_D(OP_SQRT, a, a, rm, fflags);
     return rv_softfp_sqrt(RV_SOFTFP_D, a, rm, fflags);
@@ -281,6 +422,9 @@ uint64_t rv_fpu_sqrt_d(uint64_t a, unsigned rm, uint32_t *fflags)
 uint64_t rv_fpu_add_s(uint64_t a, uint64_t b, unsigned rm, uint32_t *fflags)
 {
     uint32_t x = rv_fpu_unbox_s(a), y = rv_fpu_unbox_s(b);
+    uint32_t r;
+    if (FAST_S(rm, OP_ADD, x, y, fflags, &r))
+        return rv_fpu_box_s(r);
     if (use_sse(rm))
         return rv_fpu_box_s(SSE_S(OP_ADD, x, y, rm, fflags));
     return rv_fpu_box_s((uint32_t)rv_softfp_add(RV_SOFTFP_S, x, y, rm, fflags));
@@ -289,6 +433,9 @@ uint64_t rv_fpu_add_s(uint64_t a, uint64_t b, unsigned rm, uint32_t *fflags)
 uint64_t rv_fpu_sub_s(uint64_t a, uint64_t b, unsigned rm, uint32_t *fflags)
 {
     uint32_t x = rv_fpu_unbox_s(a), y = rv_fpu_unbox_s(b);
+    uint32_t r;
+    if (FAST_S(rm, OP_SUB, x, y, fflags, &r))
+        return rv_fpu_box_s(r);
     if (use_sse(rm))
         return rv_fpu_box_s(SSE_S(OP_SUB, x, y, rm, fflags));
     return rv_fpu_box_s(
@@ -298,6 +445,9 @@ uint64_t rv_fpu_sub_s(uint64_t a, uint64_t b, unsigned rm, uint32_t *fflags)
 uint64_t rv_fpu_mul_s(uint64_t a, uint64_t b, unsigned rm, uint32_t *fflags)
 {
     uint32_t x = rv_fpu_unbox_s(a), y = rv_fpu_unbox_s(b);
+    uint32_t r;
+    if (FAST_S(rm, OP_MUL, x, y, fflags, &r))
+        return rv_fpu_box_s(r);
     if (use_sse(rm))
         return rv_fpu_box_s(SSE_S(OP_MUL, x, y, rm, fflags));
     return rv_fpu_box_s((uint32_t)rv_softfp_mul(RV_SOFTFP_S, x, y, rm, fflags));
@@ -306,6 +456,9 @@ uint64_t rv_fpu_mul_s(uint64_t a, uint64_t b, unsigned rm, uint32_t *fflags)
 uint64_t rv_fpu_div_s(uint64_t a, uint64_t b, unsigned rm, uint32_t *fflags)
 {
     uint32_t x = rv_fpu_unbox_s(a), y = rv_fpu_unbox_s(b);
+    uint32_t r;
+    if (FAST_S(rm, OP_DIV, x, y, fflags, &r))
+        return rv_fpu_box_s(r);
     if (use_sse(rm))
         return rv_fpu_box_s(SSE_S(OP_DIV, x, y, rm, fflags));
     return rv_fpu_box_s((uint32_t)rv_softfp_div(RV_SOFTFP_S, x, y, rm, fflags));
@@ -314,6 +467,9 @@ uint64_t rv_fpu_div_s(uint64_t a, uint64_t b, unsigned rm, uint32_t *fflags)
 uint64_t rv_fpu_sqrt_s(uint64_t a, unsigned rm, uint32_t *fflags)
 {
     uint32_t x = rv_fpu_unbox_s(a);
+    uint32_t r;
+    if (FAST_S(rm, OP_SQRT, x, x, fflags, &r))
+        return rv_fpu_box_s(r);
     if (use_sse(rm))
         return rv_fpu_box_s(SSE_S(OP_SQRT, x, x, rm, fflags));
     return rv_fpu_box_s((uint32_t)rv_softfp_sqrt(RV_SOFTFP_S, x, rm, fflags));
@@ -324,6 +480,9 @@ uint64_t rv_fpu_sqrt_s(uint64_t a, unsigned rm, uint32_t *fflags)
 static inline uint64_t fma_d(uint64_t a, uint64_t b, uint64_t c, unsigned rm, uint32_t *fflags)
 {
 #if HOST_SSE
+    uint64_t r;
+    if (rm == RV_RM_RNE && fast_fma_d(a, b, c, fflags, &r))
+        return r;
     if (rm < RV_RM_RMM && rv_fpu_host_has_fma())
         return sse_fma_d(a, b, c, rm, fflags);
 #endif
@@ -334,6 +493,9 @@ static inline uint64_t fma_s(uint64_t a, uint64_t b, uint64_t c, unsigned rm, ui
 {
     uint32_t x = rv_fpu_unbox_s(a), y = rv_fpu_unbox_s(b), z = rv_fpu_unbox_s(c);
 #if HOST_SSE
+    uint32_t r;
+    if (rm == RV_RM_RNE && fast_fma_s(x, y, z, fflags, &r))
+        return rv_fpu_box_s(r);
     if (rm < RV_RM_RMM && rv_fpu_host_has_fma())
         return rv_fpu_box_s(sse_fma_s(x, y, z, rm, fflags));
 #endif
@@ -385,276 +547,4 @@ uint64_t rv_fpu_nmsub_s(uint64_t a, uint64_t b, uint64_t c, unsigned rm, uint32_
 uint64_t rv_fpu_nmadd_s(uint64_t a, uint64_t b, uint64_t c, unsigned rm, uint32_t *fflags)
 {
     return fma_s(negate_boxed_s(a), b, negate_boxed_s(c), rm, fflags);
-}
-
-/* ---- min/max, compares, sign injection, classify: pure bit logic ------------------------ */
-
-/* Maps a non-NaN encoding to an unsigned key with the same order as the value, -0 below +0. */
-static inline uint64_t order_key(const struct fmt_bits *f, uint64_t v)
-{
-    return (v & f->sign) ? ~v & f->all : v | f->sign;
-}
-
-static inline uint64_t min_max(const struct fmt_bits *f, uint64_t a, uint64_t b, bool want_max,
-                               uint32_t *fflags)
-{
-    bool a_nan = bits_is_nan(f, a), b_nan = bits_is_nan(f, b);
-
-    if (bits_is_snan(f, a) || bits_is_snan(f, b))
-        *fflags |= RV_FFLAG_NV;
-    if (a_nan && b_nan)
-        return f->canonical_nan;
-    if (a_nan)
-        return b;
-    if (b_nan)
-        return a;
-    bool a_less = order_key(f, a) < order_key(f, b);
-    return a_less != want_max ? a : b;
-}
-
-uint64_t rv_fpu_min_d(uint64_t a, uint64_t b, uint32_t *fflags)
-{
-    return min_max(&FMT_D, a, b, false, fflags);
-}
-
-uint64_t rv_fpu_max_d(uint64_t a, uint64_t b, uint32_t *fflags)
-{
-    return min_max(&FMT_D, a, b, true, fflags);
-}
-
-uint64_t rv_fpu_min_s(uint64_t a, uint64_t b, uint32_t *fflags)
-{
-    return rv_fpu_box_s(
-        (uint32_t)min_max(&FMT_S, rv_fpu_unbox_s(a), rv_fpu_unbox_s(b), false, fflags));
-}
-
-uint64_t rv_fpu_max_s(uint64_t a, uint64_t b, uint32_t *fflags)
-{
-    return rv_fpu_box_s(
-        (uint32_t)min_max(&FMT_S, rv_fpu_unbox_s(a), rv_fpu_unbox_s(b), true, fflags));
-}
-
-enum cmp_op { CMP_EQ, CMP_LT, CMP_LE };
-
-static inline uint64_t compare(const struct fmt_bits *f, enum cmp_op op, uint64_t a, uint64_t b,
-                               uint32_t *fflags)
-{
-    if (bits_is_nan(f, a) || bits_is_nan(f, b)) {
-        /* feq is a quiet comparison, flt/fle are signaling (IEEE compareQuietEqual vs
-         * compareSignalingLess/LessEqual). */
-        if (op != CMP_EQ || bits_is_snan(f, a) || bits_is_snan(f, b))
-            *fflags |= RV_FFLAG_NV;
-        return 0;
-    }
-    bool both_zero = bits_is_zero(f, a) && bits_is_zero(f, b);
-    switch (op) {
-    case CMP_EQ:
-        return a == b || both_zero;
-    case CMP_LT:
-        return !both_zero && order_key(f, a) < order_key(f, b);
-    default:
-        return both_zero || order_key(f, a) <= order_key(f, b);
-    }
-}
-
-uint64_t rv_fpu_eq_d(uint64_t a, uint64_t b, uint32_t *fflags)
-{
-    return compare(&FMT_D, CMP_EQ, a, b, fflags);
-}
-
-uint64_t rv_fpu_lt_d(uint64_t a, uint64_t b, uint32_t *fflags)
-{
-    return compare(&FMT_D, CMP_LT, a, b, fflags);
-}
-
-uint64_t rv_fpu_le_d(uint64_t a, uint64_t b, uint32_t *fflags)
-{
-    return compare(&FMT_D, CMP_LE, a, b, fflags);
-}
-
-uint64_t rv_fpu_eq_s(uint64_t a, uint64_t b, uint32_t *fflags)
-{
-    return compare(&FMT_S, CMP_EQ, rv_fpu_unbox_s(a), rv_fpu_unbox_s(b), fflags);
-}
-
-uint64_t rv_fpu_lt_s(uint64_t a, uint64_t b, uint32_t *fflags)
-{
-    return compare(&FMT_S, CMP_LT, rv_fpu_unbox_s(a), rv_fpu_unbox_s(b), fflags);
-}
-
-uint64_t rv_fpu_le_s(uint64_t a, uint64_t b, uint32_t *fflags)
-{
-    return compare(&FMT_S, CMP_LE, rv_fpu_unbox_s(a), rv_fpu_unbox_s(b), fflags);
-}
-
-uint64_t rv_fpu_sgnj_d(uint64_t a, uint64_t b)
-{
-    return (a & ~FMT_D.sign) | (b & FMT_D.sign);
-}
-
-uint64_t rv_fpu_sgnjn_d(uint64_t a, uint64_t b)
-{
-    return (a & ~FMT_D.sign) | (~b & FMT_D.sign);
-}
-
-uint64_t rv_fpu_sgnjx_d(uint64_t a, uint64_t b)
-{
-    return a ^ (b & FMT_D.sign);
-}
-
-uint64_t rv_fpu_sgnj_s(uint64_t a, uint64_t b)
-{
-    uint32_t x = rv_fpu_unbox_s(a), y = rv_fpu_unbox_s(b);
-    return rv_fpu_box_s((x & 0x7fffffffu) | (y & 0x80000000u));
-}
-
-uint64_t rv_fpu_sgnjn_s(uint64_t a, uint64_t b)
-{
-    uint32_t x = rv_fpu_unbox_s(a), y = rv_fpu_unbox_s(b);
-    return rv_fpu_box_s((x & 0x7fffffffu) | (~y & 0x80000000u));
-}
-
-uint64_t rv_fpu_sgnjx_s(uint64_t a, uint64_t b)
-{
-    uint32_t x = rv_fpu_unbox_s(a), y = rv_fpu_unbox_s(b);
-    return rv_fpu_box_s(x ^ (y & 0x80000000u));
-}
-
-static inline uint64_t classify(const struct fmt_bits *f, uint64_t v)
-{
-    bool neg = v & f->sign;
-    uint64_t mag = v & ~f->sign;
-
-    if (mag > f->exp)
-        return (v & f->quiet) ? RV_FCLASS_QNAN : RV_FCLASS_SNAN;
-    if (mag == f->exp)
-        return neg ? RV_FCLASS_NEG_INF : RV_FCLASS_POS_INF;
-    if (mag == 0)
-        return neg ? RV_FCLASS_NEG_ZERO : RV_FCLASS_POS_ZERO;
-    if ((mag & f->exp) == 0)
-        return neg ? RV_FCLASS_NEG_SUBNORMAL : RV_FCLASS_POS_SUBNORMAL;
-    return neg ? RV_FCLASS_NEG_NORMAL : RV_FCLASS_POS_NORMAL;
-}
-
-uint64_t rv_fpu_class_d(uint64_t a)
-{
-    return classify(&FMT_D, a);
-}
-
-uint64_t rv_fpu_class_s(uint64_t a)
-{
-    return classify(&FMT_S, rv_fpu_unbox_s(a));
-}
-
-/* ---- conversions ------------------------------------------------------------------------ */
-
-/* Float-to-integer conversions use the integer core for every mode: x86's cvtsd2si returns the
- * "integer indefinite" 0x80..0 for NaN and every out-of-range input, has no unsigned or RMM form,
- * and reports range errors only as IE, so fixing it up costs as much as doing it exactly. */
-uint64_t rv_fpu_cvt_w_d(uint64_t a, unsigned rm, uint32_t *fflags)
-{
-    return rv_softfp_to_int(RV_SOFTFP_D, RV_SOFTFP_W, a, rm, fflags);
-}
-
-uint64_t rv_fpu_cvt_wu_d(uint64_t a, unsigned rm, uint32_t *fflags)
-{
-    return rv_softfp_to_int(RV_SOFTFP_D, RV_SOFTFP_WU, a, rm, fflags);
-}
-
-uint64_t rv_fpu_cvt_l_d(uint64_t a, unsigned rm, uint32_t *fflags)
-{
-    return rv_softfp_to_int(RV_SOFTFP_D, RV_SOFTFP_L, a, rm, fflags);
-}
-
-uint64_t rv_fpu_cvt_lu_d(uint64_t a, unsigned rm, uint32_t *fflags)
-{
-    return rv_softfp_to_int(RV_SOFTFP_D, RV_SOFTFP_LU, a, rm, fflags);
-}
-
-uint64_t rv_fpu_cvt_w_s(uint64_t a, unsigned rm, uint32_t *fflags)
-{
-    return rv_softfp_to_int(RV_SOFTFP_S, RV_SOFTFP_W, rv_fpu_unbox_s(a), rm, fflags);
-}
-
-uint64_t rv_fpu_cvt_wu_s(uint64_t a, unsigned rm, uint32_t *fflags)
-{
-    return rv_softfp_to_int(RV_SOFTFP_S, RV_SOFTFP_WU, rv_fpu_unbox_s(a), rm, fflags);
-}
-
-uint64_t rv_fpu_cvt_l_s(uint64_t a, unsigned rm, uint32_t *fflags)
-{
-    return rv_softfp_to_int(RV_SOFTFP_S, RV_SOFTFP_L, rv_fpu_unbox_s(a), rm, fflags);
-}
-
-uint64_t rv_fpu_cvt_lu_s(uint64_t a, unsigned rm, uint32_t *fflags)
-{
-    return rv_softfp_to_int(RV_SOFTFP_S, RV_SOFTFP_LU, rv_fpu_unbox_s(a), rm, fflags);
-}
-
-/* Integer-to-float: a normalize-and-round in integers is as cheap as cvtsi2sd with the MXCSR
- * switch, and x86 has neither unsigned 64-bit sources nor RMM. */
-static inline uint64_t from_signed(enum rv_softfp_fmt f, int64_t v, unsigned rm, uint32_t *fflags)
-{
-    uint64_t mag = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-    return rv_softfp_from_int(f, v < 0, mag, rm, fflags);
-}
-
-uint64_t rv_fpu_cvt_d_w(uint64_t x, unsigned rm, uint32_t *fflags)
-{
-    (void)rm;
-    (void)fflags;
-    double d = (double)(int32_t)x; /* always exact */
-    uint64_t r;
-    __builtin_memcpy(&r, &d, sizeof(r));
-    return r;
-}
-
-uint64_t rv_fpu_cvt_d_wu(uint64_t x, unsigned rm, uint32_t *fflags)
-{
-    (void)rm;
-    (void)fflags;
-    double d = (double)(uint32_t)x; /* always exact */
-    uint64_t r;
-    __builtin_memcpy(&r, &d, sizeof(r));
-    return r;
-}
-
-uint64_t rv_fpu_cvt_d_l(uint64_t x, unsigned rm, uint32_t *fflags)
-{
-    return from_signed(RV_SOFTFP_D, (int64_t)x, rm, fflags);
-}
-
-uint64_t rv_fpu_cvt_d_lu(uint64_t x, unsigned rm, uint32_t *fflags)
-{
-    return rv_softfp_from_int(RV_SOFTFP_D, false, x, rm, fflags);
-}
-
-uint64_t rv_fpu_cvt_s_w(uint64_t x, unsigned rm, uint32_t *fflags)
-{
-    return rv_fpu_box_s((uint32_t)from_signed(RV_SOFTFP_S, (int32_t)x, rm, fflags));
-}
-
-uint64_t rv_fpu_cvt_s_wu(uint64_t x, unsigned rm, uint32_t *fflags)
-{
-    return rv_fpu_box_s((uint32_t)rv_softfp_from_int(RV_SOFTFP_S, false, (uint32_t)x, rm, fflags));
-}
-
-uint64_t rv_fpu_cvt_s_l(uint64_t x, unsigned rm, uint32_t *fflags)
-{
-    return rv_fpu_box_s((uint32_t)from_signed(RV_SOFTFP_S, (int64_t)x, rm, fflags));
-}
-
-uint64_t rv_fpu_cvt_s_lu(uint64_t x, unsigned rm, uint32_t *fflags)
-{
-    return rv_fpu_box_s((uint32_t)rv_softfp_from_int(RV_SOFTFP_S, false, x, rm, fflags));
-}
-
-uint64_t rv_fpu_cvt_s_d(uint64_t a, unsigned rm, uint32_t *fflags)
-{
-    return rv_fpu_box_s((uint32_t)rv_softfp_convert(RV_SOFTFP_S, RV_SOFTFP_D, a, rm, fflags));
-}
-
-uint64_t rv_fpu_cvt_d_s(uint64_t a, unsigned rm, uint32_t *fflags)
-{
-    return rv_softfp_convert(RV_SOFTFP_D, RV_SOFTFP_S, rv_fpu_unbox_s(a), rm, fflags);
 }
