@@ -3,6 +3,7 @@
 #define KVMU_CORE_VM_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "cli/config.h"
@@ -14,6 +15,21 @@ struct event_loop;
 struct accel_ops;
 struct rv_hart;
 struct x86_cpus;
+
+/*
+ * A doorbell: a guest write of `value` (`len` bytes) to `addr` whose only effect is to signal
+ * eventfd `fd` (a virtio queue kick). An accel may have such writes signal the fd without
+ * leaving the guest (KVM ioeventfd); otherwise the write reaches the device, which signals the
+ * same fd. Boards list them; the fds belong to the devices.
+ */
+struct vm_doorbell {
+    uint64_t addr;
+    uint64_t value;
+    unsigned len;
+    bool pio;
+    int fd;
+};
+#define VM_MAX_DOORBELLS 64
 
 /* What the guest (or the user) asked the run loop to do next. */
 enum vm_request {
@@ -42,6 +58,9 @@ struct vm {
     struct cpu_wake wake;
     /* Guest time base: mtime = (clock_now_ns() - time_base_ns) / 100 on RISC-V. */
     int64_t time_base_ns;
+
+    struct vm_doorbell doorbells[VM_MAX_DOORBELLS];
+    unsigned ndoorbells;
 
     void *board; /* board-private state */
 
