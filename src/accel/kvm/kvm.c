@@ -133,6 +133,44 @@ static int vm_ioctl(struct kvm_accel *k, unsigned long req, void *arg, const cha
     return 0;
 }
 
+/*
+ * PC interrupt wiring. Inputs 0-15 are ISA IRQs, each to its 8259 pin and to the IOAPIC pin
+ * of the same number except IRQ 0 (the in-kernel PIT), which PCs wire to IOAPIC pin 2 — what
+ * the MADT's interrupt source override and the MP table tell the guest. Inputs 16-23 are
+ * IOAPIC pins only. KVM's default table would put IRQ 0 on pin 0.
+ */
+static int set_irq_routing(struct kvm_accel *k)
+{
+    enum { MAX_ROUTES = 16 + KVM_NR_GSIS };
+    struct {
+        struct kvm_irq_routing hdr;
+        struct kvm_irq_routing_entry e[MAX_ROUTES];
+    } rt;
+    memset(&rt, 0, sizeof(rt));
+    unsigned n = 0;
+    for (unsigned irq = 0; irq < 16; irq++) {
+        if (irq == 2)
+            continue; /* the cascade: not an interrupt input */
+        rt.e[n++] = (struct kvm_irq_routing_entry){
+            .gsi = irq,
+            .type = KVM_IRQ_ROUTING_IRQCHIP,
+            .u.irqchip = {.irqchip = irq < 8 ? KVM_IRQCHIP_PIC_MASTER : KVM_IRQCHIP_PIC_SLAVE,
+                          .pin = irq % 8},
+        };
+    }
+    for (unsigned gsi = 0; gsi < KVM_NR_GSIS; gsi++) {
+        if (gsi == 2)
+            continue;
+        rt.e[n++] = (struct kvm_irq_routing_entry){
+            .gsi = gsi,
+            .type = KVM_IRQ_ROUTING_IRQCHIP,
+            .u.irqchip = {.irqchip = KVM_IRQCHIP_IOAPIC, .pin = gsi == 0 ? 2 : gsi},
+        };
+    }
+    rt.hdr.nr = n;
+    return vm_ioctl(k, KVM_SET_GSI_ROUTING, &rt, "KVM_SET_GSI_ROUTING");
+}
+
 static int create_vcpu(struct kvm_accel *k, struct kvm_vcpu *v)
 {
     v->fd = ioctl(k->vm_fd, KVM_CREATE_VCPU, (unsigned long)v->index);
@@ -186,6 +224,9 @@ static int build_kvm_vm(struct kvm_accel *k)
     }
     /* The irqchip before any vCPU, so each vCPU gets an in-kernel LAPIC. */
     r = vm_ioctl(k, KVM_CREATE_IRQCHIP, NULL, "KVM_CREATE_IRQCHIP");
+    if (r < 0)
+        return r;
+    r = set_irq_routing(k);
     if (r < 0)
         return r;
     /* The dummy speaker lets the in-kernel PIT also own port 0x61 (channel 2 gate), which

@@ -29,16 +29,6 @@ struct kvm_vcpu {
     bool joinable;       /* created and not yet joined (run() thread only) */
 };
 
-/* An ioeventfd: a doorbell write KVM absorbs, replayed into the address map on the I/O thread. */
-struct kvm_doorbell {
-    struct kvm_accel *k;
-    bool pio;
-    uint64_t addr;
-    unsigned len;
-    uint64_t value;
-    int fd;
-};
-
 /* One interrupt input driven through an irqfd, with a resample fd for level semantics. */
 struct kvm_irq_pin {
     struct kvm_accel *k;
@@ -64,8 +54,6 @@ struct kvm_accel {
     pthread_mutex_t lock;
     pthread_cond_t cond;
 
-    struct kvm_doorbell *doorbells;
-    unsigned ndoorbells;
     struct kvm_irq_pin pins[KVM_NR_GSIS];
     bool use_irqfd;
 };

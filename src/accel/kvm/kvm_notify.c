@@ -6,6 +6,9 @@
  * EOI, then signals the resample fd, and if the device still holds the line we assert it again.
  * That is exact for level-triggered pins and gives one edge per assertion for edge-triggered
  * ones. Hosts without KVM_CAP_IRQFD_RESAMPLE use KVM_IRQ_LINE.
+ *
+ * Doorbells (vm->doorbells, e.g. virtio QueueNotify) become ioeventfds with a data match: KVM
+ * signals the device's eventfd itself and the vCPU never leaves the guest.
  */
 #include <errno.h>
 #include <stdatomic.h>
@@ -75,9 +78,31 @@ static int pin_bind(struct kvm_accel *k, struct kvm_irq_pin *p)
     return 0;
 }
 
+static int bind_doorbell(struct kvm_accel *k, const struct vm_doorbell *d)
+{
+    struct kvm_ioeventfd req = {
+        .datamatch = d->value,
+        .addr = d->addr,
+        .len = d->len,
+        .fd = d->fd,
+        .flags = KVM_IOEVENTFD_FLAG_DATAMATCH | (d->pio ? KVM_IOEVENTFD_FLAG_PIO : 0),
+    };
+    if (ioctl(k->vm_fd, KVM_IOEVENTFD, &req) < 0) {
+        log_error("kvm: KVM_IOEVENTFD at %s 0x%llx: %s", d->pio ? "port" : "address",
+                  (unsigned long long)d->addr, strerror(errno));
+        return -errno;
+    }
+    return 0;
+}
+
 int kvm_notify_setup(struct kvm_accel *k)
 {
     int r;
+    for (unsigned i = 0; i < k->vm->ndoorbells; i++) {
+        r = bind_doorbell(k, &k->vm->doorbells[i]);
+        if (r < 0)
+            return r;
+    }
     for (unsigned i = 0; i < KVM_NR_GSIS && k->use_irqfd; i++) {
         struct kvm_irq_pin *p = &k->pins[i];
         if (p->irqfd < 0) {
