@@ -5,6 +5,7 @@
  * kernel command line, and MP + ACPI tables describing the CPUs. Booted without firmware.
  *
  * Port map: 0x60/0x64 i8042, 0xf4 debug-exit, 0x3f8 COM1, 0x600 ACPI PM block, 0xcf9 reset.
+ * MMIO: virtio-mmio slot n at 0xd0000000 + n * 0x1000, ISA IRQ virtio_irqs[n] (edge).
  */
 #include "machines/x86/microvm.h"
 
@@ -14,6 +15,7 @@
 #include <string.h>
 
 #include "accel/accel.h"
+#include "backends/blockdev.h"
 #include "backends/chardev.h"
 #include "core/log.h"
 #include "core/vm.h"
@@ -22,6 +24,8 @@
 #include "devices/debug_exit.h"
 #include "devices/i8042.h"
 #include "devices/uart16550.h"
+#include "devices/virtio_blk.h"
+#include "devices/virtio_mmio.h"
 #include "machines/x86/x86_boot.h"
 #include "machines/x86/x86_tables.h"
 
@@ -33,6 +37,21 @@
 #define COM_REGION_SIZE 8
 #define ACPI_PM_PORT 0x600
 #define ACPI_RESET_PORT 0xcf9
+#define VIRTIO_BASE 0xd0000000ull
+#define VIRTIO_STRIDE 0x1000ull
+#define VIRTIO_NOTIFY_OFFSET 0x50 /* QueueNotify, virtio 1.x 4.2.2 */
+#define VIRTIO_MAX_QUEUES 16
+
+/* ISA IRQs no legacy device uses (COM1 4, COM2 3, RTC 8, SCI 9, i8042 1): Linux maps ISA IRQs
+ * without ACPI or MP table help, which is what virtio_mmio.device= devices need. */
+static const uint8_t virtio_irqs[] = {5, 6, 7, 10, 11, 12, 14, 15};
+#define VIRTIO_SLOTS (sizeof(virtio_irqs) / sizeof(virtio_irqs[0]))
+
+struct microvm_slot {
+    struct blockdev *bdev;
+    struct virtio_device *vdev;
+    struct virtio_mmio *transport;
+};
 
 struct microvm {
     struct vm *vm;
@@ -43,6 +62,8 @@ struct microvm {
     struct i8042 *kbd;
     struct debug_exit *dbg;
     struct power_ops power;
+    struct microvm_slot slots[VIRTIO_SLOTS];
+    unsigned nslots;
     char *cmdline;
 };
 
@@ -98,6 +119,95 @@ static int add_pio(struct vm *vm, uint64_t port, uint64_t size, const struct mmi
     return addr_map_add(&vm->pio, port, size, ops, opaque, name);
 }
 
+/* The drive a -device virtio-blk-device names, checked as QEMU would. */
+static const struct drive_config *device_drive(const struct vm_config *cfg,
+                                               const struct device_config *dev)
+{
+    if (dev->kind != DEVICE_VIRTIO_BLK_DEVICE) {
+        log_error("-device: this device needs PCI, which the x86 board does not have yet; use "
+                  "virtio-blk-device");
+        return NULL;
+    }
+    for (unsigned j = 0; j < cfg->ndrives; j++)
+        if (cfg->drives[j].id && !strcmp(cfg->drives[j].id, dev->drive))
+            return &cfg->drives[j];
+    log_error("-device virtio-blk-device: drive '%s' not found", dev->drive);
+    return NULL;
+}
+
+static int collect_disks(const struct vm_config *cfg, const struct drive_config **disks,
+                         unsigned *n)
+{
+    *n = 0;
+    for (unsigned i = 0; i < cfg->ndrives; i++)
+        if (cfg->drives[i].interface == DRIVE_IF_VIRTIO || !cfg->drives[i].if_given)
+            disks[(*n)++] = &cfg->drives[i];
+    for (unsigned i = 0; i < cfg->ndevices; i++) {
+        const struct drive_config *d = device_drive(cfg, &cfg->devices[i]);
+        if (!d)
+            return -EINVAL;
+        disks[(*n)++] = d;
+    }
+    if (*n > VIRTIO_SLOTS) {
+        log_error("too many virtio devices: the x86 board has %zu virtio-mmio slots", VIRTIO_SLOTS);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+/* Each queue's QueueNotify write becomes a doorbell the accel can absorb. */
+static int add_doorbells(struct vm *vm, const struct virtio_mmio *t, uint64_t base)
+{
+    for (unsigned q = 0; q < VIRTIO_MAX_QUEUES; q++) {
+        int fd = virtio_mmio_queue_notify_fd(t, q);
+        if (fd < 0)
+            break;
+        if (vm->ndoorbells == VM_MAX_DOORBELLS) {
+            log_error("x86: too many virtio queues for the doorbell table");
+            return -ENOSPC;
+        }
+        vm->doorbells[vm->ndoorbells++] = (struct vm_doorbell){
+            .addr = base + VIRTIO_NOTIFY_OFFSET, .value = q, .len = 4, .fd = fd};
+    }
+    return 0;
+}
+
+static int create_disks(struct vm *vm, struct microvm *b)
+{
+    const struct drive_config *disks[CONFIG_MAX_DRIVES + CONFIG_MAX_DEVICES];
+    unsigned n;
+    int r = collect_disks(vm->cfg, disks, &n);
+    if (r < 0)
+        return r;
+    for (unsigned i = 0; i < n; i++) {
+        const struct drive_config *d = disks[i];
+        struct microvm_slot *slot = &b->slots[i];
+        uint64_t base = VIRTIO_BASE + i * VIRTIO_STRIDE;
+
+        if (!d->format_given)
+            blockdev_warn_format_probe(d->file);
+        r = blockdev_raw_open(d->file, d->readonly, d->locking, &slot->bdev);
+        if (r < 0)
+            return r;
+        b->nslots = i + 1;
+        r = virtio_blk_create(slot->bdev, d->id ? d->id : "", &slot->vdev);
+        if (r < 0)
+            return r;
+        r = virtio_mmio_create(&vm->mem, vm->loop, gsi_line(vm, virtio_irqs[i]), slot->vdev,
+                               &slot->transport);
+        if (r < 0)
+            return r;
+        r = addr_map_add(&vm->mmio, base, VIRTIO_MMIO_REGION_SIZE, &virtio_mmio_mmio_ops,
+                         slot->transport, "virtio-mmio");
+        if (r < 0)
+            return r;
+        r = add_doorbells(vm, slot->transport, base);
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
 static int create_devices(struct vm *vm, struct microvm *b)
 {
     int r = create_serial(vm, b);
@@ -129,19 +239,31 @@ static int create_devices(struct vm *vm, struct microvm *b)
     r = debug_exit_create(&b->power, &b->dbg);
     if (r < 0)
         return r;
-    return add_pio(vm, DEBUG_EXIT_PORT, DEBUG_EXIT_REGION_SIZE, &debug_exit_ops, b->dbg,
-                   "debug-exit");
+    r = add_pio(vm, DEBUG_EXIT_PORT, DEBUG_EXIT_REGION_SIZE, &debug_exit_ops, b->dbg, "debug-exit");
+    if (r < 0)
+        return r;
+    return create_disks(vm, b);
 }
 
+/* virtio_mmio.device= for every slot, before the user's text: anything after a "--" there
+ * belongs to init. */
 static int build_cmdline(struct vm *vm, struct microvm *b)
 {
     const char *append = vm->cfg->append ? vm->cfg->append : "";
-    free(b->cmdline);
-    b->cmdline = strdup(append);
-    if (!b->cmdline) {
+    size_t len = strlen(append) + 1 + b->nslots * 64;
+    char *s = malloc(len);
+    if (!s) {
         log_error("out of memory for the kernel command line");
         return -ENOMEM;
     }
+    size_t used = 0;
+    for (unsigned i = 0; i < b->nslots; i++)
+        used += (size_t)snprintf(
+            s + used, len - used, "virtio_mmio.device=0x%x@0x%llx:%u ", VIRTIO_MMIO_REGION_SIZE,
+            (unsigned long long)(VIRTIO_BASE + i * VIRTIO_STRIDE), virtio_irqs[i]);
+    snprintf(s + used, len - used, "%s", append);
+    free(b->cmdline);
+    b->cmdline = s;
     return 0;
 }
 
@@ -226,6 +348,9 @@ static int microvm_reset(struct vm *vm)
     uart16550_reset(b->uart);
     acpi_pm_reset(b->pm);
     i8042_reset(b->kbd);
+    for (unsigned i = 0; i < b->nslots; i++)
+        if (b->slots[i].transport)
+            virtio_mmio_reset(b->slots[i].transport);
     return load_payload(vm, b);
 }
 
@@ -234,6 +359,16 @@ static void microvm_destroy(struct vm *vm)
     struct microvm *b = vm->board;
     if (!b)
         return;
+    for (unsigned i = 0; i < VIRTIO_SLOTS; i++) {
+        struct microvm_slot *s = &b->slots[i];
+        if (s->transport)
+            virtio_mmio_destroy(s->transport);
+        if (s->vdev)
+            virtio_device_destroy(s->vdev);
+        if (s->bdev)
+            blockdev_destroy(s->bdev);
+    }
+    vm->ndoorbells = 0;
     debug_exit_destroy(b->dbg);
     i8042_destroy(b->kbd);
     acpi_pm_destroy(b->pm);
