@@ -17,7 +17,7 @@
 #define HOST_SSE 0
 #endif
 
-/* ---- host SSE path ---------------------------------------------------------------------- */
+/* ---- MXCSR path: SSE under the guest rounding mode ------------------------------ */
 
 #if HOST_SSE
 /* All exceptions masked (the guest sees flags, never host traps), flags cleared, and FTZ/DAZ

@@ -6,7 +6,9 @@
  * mode 0..4 (the caller traps on invalid ones). Raised exceptions are OR-ed into *fflags.
  *
  * Results are bit-exact to the spec: canonical NaNs, tininess detected after rounding, saturating
- * conversions to integers. The host's floating-point environment is left as it was found. */
+ * conversions to integers, whatever the host's rounding mode. The host's rounding mode, FTZ/DAZ
+ * and exception masks are left as they were found; host exception flags may be raised (as by any
+ * C floating-point expression), and host exceptions must stay masked (the C default). */
 #ifndef KVMU_CPU_RISCV_FPU_H
 #define KVMU_CPU_RISCV_FPU_H
 

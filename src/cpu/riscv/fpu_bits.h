@@ -43,4 +43,23 @@ static inline bool bits_is_zero(const struct fmt_bits *f, uint64_t v)
     return (v & ~f->sign) == 0;
 }
 
+/* Whether discarding round_bits (half = weight of the first discarded bit) rounds the magnitude
+ * up, for a value of the given sign whose kept part is odd or even. */
+static inline bool round_increment(unsigned rm, bool sign, uint64_t round_bits, uint64_t half,
+                                   bool odd)
+{
+    switch (rm) {
+    case RV_RM_RNE:
+        return round_bits > half || (round_bits == half && odd);
+    case RV_RM_RDN:
+        return sign && round_bits;
+    case RV_RM_RUP:
+        return !sign && round_bits;
+    case RV_RM_RMM:
+        return round_bits >= half;
+    default: /* RTZ; invalid modes are trapped by the caller */
+        return false;
+    }
+}
+
 #endif

@@ -167,75 +167,140 @@ uint64_t rv_fpu_class_s(uint64_t a)
 
 /* ---- conversions ------------------------------------------------------------------------ */
 
-/* Float-to-integer conversions use the integer core for every mode: x86's cvtsd2si returns the
- * "integer indefinite" 0x80..0 for NaN and every out-of-range input, has no unsigned or RMM form,
- * and reports range errors only as IE, so fixing it up costs as much as doing it exactly. */
+/* Float to integer. x86's cvtsd2si returns the "integer indefinite" 0x80..0 for NaN and every
+ * out-of-range input, has no unsigned or RMM form and depends on MXCSR, so the conversions are
+ * integer code: a short path for 1 <= |x| < 2^(bits of the type) that lands in range, and the
+ * soft core for everything else (NaN, infinities, saturation, |x| < 1). */
+static inline bool fast_to_int(enum rv_softfp_fmt f, enum rv_softfp_int kind, uint64_t a,
+                               unsigned rm, uint32_t *fflags, uint64_t *out)
+{
+    const int mbits = f == RV_SOFTFP_D ? 52 : 23;
+    const int bias = f == RV_SOFTFP_D ? 1023 : 127;
+    const bool sign = (a >> (f == RV_SOFTFP_D ? 63 : 31)) & 1;
+    const bool word = kind == RV_SOFTFP_W || kind == RV_SOFTFP_WU;
+    const bool is_unsigned = kind == RV_SOFTFP_WU || kind == RV_SOFTFP_LU;
+    int e = (int)((a >> mbits) & (f == RV_SOFTFP_D ? 0x7ff : 0xff)) - bias;
+
+    /* Below the type's width the magnitude fits in 64 bits even after rounding up. */
+    if (e < 0 || e > (word ? 31 : 62) || (sign && is_unsigned))
+        return false;
+    uint64_t sig = (a & ((1ull << mbits) - 1)) | (1ull << mbits), mag;
+    if (e >= mbits) {
+        mag = sig << (e - mbits);
+    } else {
+        int shift = mbits - e;
+        uint64_t low = sig & ((1ull << shift) - 1);
+        mag = sig >> shift;
+        mag += round_increment(rm, sign, low, 1ull << (shift - 1), mag & 1);
+        if (low)
+            *fflags |= RV_FFLAG_NX; /* undone below if out of range */
+    }
+    uint64_t limit =
+        word ? (is_unsigned ? UINT32_MAX : (uint64_t)INT32_MAX + sign) : (uint64_t)INT64_MAX + sign;
+    if (mag > limit)
+        return false;
+    uint64_t v = sign ? 0 - mag : mag;
+    *out = word ? (uint64_t)(int64_t)(int32_t)(uint32_t)v : v;
+    return true;
+}
+
+static inline uint64_t to_int(enum rv_softfp_fmt f, enum rv_softfp_int kind, uint64_t a,
+                              unsigned rm, uint32_t *fflags)
+{
+    uint32_t fl = *fflags;
+    uint64_t r;
+    if (fast_to_int(f, kind, a, rm, &fl, &r)) {
+        *fflags = fl;
+        return r;
+    }
+    return rv_softfp_to_int(f, kind, a, rm, fflags);
+}
+
 uint64_t rv_fpu_cvt_w_d(uint64_t a, unsigned rm, uint32_t *fflags)
 {
-    return rv_softfp_to_int(RV_SOFTFP_D, RV_SOFTFP_W, a, rm, fflags);
+    return to_int(RV_SOFTFP_D, RV_SOFTFP_W, a, rm, fflags);
 }
 
 uint64_t rv_fpu_cvt_wu_d(uint64_t a, unsigned rm, uint32_t *fflags)
 {
-    return rv_softfp_to_int(RV_SOFTFP_D, RV_SOFTFP_WU, a, rm, fflags);
+    return to_int(RV_SOFTFP_D, RV_SOFTFP_WU, a, rm, fflags);
 }
 
 uint64_t rv_fpu_cvt_l_d(uint64_t a, unsigned rm, uint32_t *fflags)
 {
-    return rv_softfp_to_int(RV_SOFTFP_D, RV_SOFTFP_L, a, rm, fflags);
+    return to_int(RV_SOFTFP_D, RV_SOFTFP_L, a, rm, fflags);
 }
 
 uint64_t rv_fpu_cvt_lu_d(uint64_t a, unsigned rm, uint32_t *fflags)
 {
-    return rv_softfp_to_int(RV_SOFTFP_D, RV_SOFTFP_LU, a, rm, fflags);
+    return to_int(RV_SOFTFP_D, RV_SOFTFP_LU, a, rm, fflags);
 }
 
 uint64_t rv_fpu_cvt_w_s(uint64_t a, unsigned rm, uint32_t *fflags)
 {
-    return rv_softfp_to_int(RV_SOFTFP_S, RV_SOFTFP_W, rv_fpu_unbox_s(a), rm, fflags);
+    return to_int(RV_SOFTFP_S, RV_SOFTFP_W, rv_fpu_unbox_s(a), rm, fflags);
 }
 
 uint64_t rv_fpu_cvt_wu_s(uint64_t a, unsigned rm, uint32_t *fflags)
 {
-    return rv_softfp_to_int(RV_SOFTFP_S, RV_SOFTFP_WU, rv_fpu_unbox_s(a), rm, fflags);
+    return to_int(RV_SOFTFP_S, RV_SOFTFP_WU, rv_fpu_unbox_s(a), rm, fflags);
 }
 
 uint64_t rv_fpu_cvt_l_s(uint64_t a, unsigned rm, uint32_t *fflags)
 {
-    return rv_softfp_to_int(RV_SOFTFP_S, RV_SOFTFP_L, rv_fpu_unbox_s(a), rm, fflags);
+    return to_int(RV_SOFTFP_S, RV_SOFTFP_L, rv_fpu_unbox_s(a), rm, fflags);
 }
 
 uint64_t rv_fpu_cvt_lu_s(uint64_t a, unsigned rm, uint32_t *fflags)
 {
-    return rv_softfp_to_int(RV_SOFTFP_S, RV_SOFTFP_LU, rv_fpu_unbox_s(a), rm, fflags);
+    return to_int(RV_SOFTFP_S, RV_SOFTFP_LU, rv_fpu_unbox_s(a), rm, fflags);
 }
 
-/* Integer-to-float: a normalize-and-round in integers is as cheap as cvtsi2sd with the MXCSR
- * switch, and x86 has neither unsigned 64-bit sources nor RMM. */
+/* Integer to float: integers the format holds exactly (|x| <= 2^53 or 2^24) convert with a C
+ * cast, which is exact and therefore independent of the host's rounding mode; wider ones are
+ * rounded by the soft core (x86 has neither unsigned 64-bit sources nor RMM). */
+static inline uint64_t double_bits(double d)
+{
+    uint64_t r;
+    __builtin_memcpy(&r, &d, sizeof(r));
+    return r;
+}
+
+static inline uint32_t float_bits(float v)
+{
+    uint32_t r;
+    __builtin_memcpy(&r, &v, sizeof(r));
+    return r;
+}
+
 static inline uint64_t from_signed(enum rv_softfp_fmt f, int64_t v, unsigned rm, uint32_t *fflags)
 {
     uint64_t mag = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    if (f == RV_SOFTFP_D && mag <= 1ull << 53)
+        return double_bits((double)v);
+    if (f == RV_SOFTFP_S && mag <= 1ull << 24)
+        return float_bits((float)v);
     return rv_softfp_from_int(f, v < 0, mag, rm, fflags);
+}
+
+static inline uint64_t from_unsigned(enum rv_softfp_fmt f, uint64_t v, unsigned rm,
+                                     uint32_t *fflags)
+{
+    if (f == RV_SOFTFP_D && v <= 1ull << 53)
+        return double_bits((double)(int64_t)v);
+    if (f == RV_SOFTFP_S && v <= 1ull << 24)
+        return float_bits((float)(int32_t)v);
+    return rv_softfp_from_int(f, false, v, rm, fflags);
 }
 
 uint64_t rv_fpu_cvt_d_w(uint64_t x, unsigned rm, uint32_t *fflags)
 {
-    (void)rm;
-    (void)fflags;
-    double d = (double)(int32_t)x; /* always exact */
-    uint64_t r;
-    __builtin_memcpy(&r, &d, sizeof(r));
-    return r;
+    return from_signed(RV_SOFTFP_D, (int32_t)x, rm, fflags);
 }
 
 uint64_t rv_fpu_cvt_d_wu(uint64_t x, unsigned rm, uint32_t *fflags)
 {
-    (void)rm;
-    (void)fflags;
-    double d = (double)(uint32_t)x; /* always exact */
-    uint64_t r;
-    __builtin_memcpy(&r, &d, sizeof(r));
-    return r;
+    return from_unsigned(RV_SOFTFP_D, (uint32_t)x, rm, fflags);
 }
 
 uint64_t rv_fpu_cvt_d_l(uint64_t x, unsigned rm, uint32_t *fflags)
@@ -245,7 +310,7 @@ uint64_t rv_fpu_cvt_d_l(uint64_t x, unsigned rm, uint32_t *fflags)
 
 uint64_t rv_fpu_cvt_d_lu(uint64_t x, unsigned rm, uint32_t *fflags)
 {
-    return rv_softfp_from_int(RV_SOFTFP_D, false, x, rm, fflags);
+    return from_unsigned(RV_SOFTFP_D, x, rm, fflags);
 }
 
 uint64_t rv_fpu_cvt_s_w(uint64_t x, unsigned rm, uint32_t *fflags)
@@ -255,7 +320,7 @@ uint64_t rv_fpu_cvt_s_w(uint64_t x, unsigned rm, uint32_t *fflags)
 
 uint64_t rv_fpu_cvt_s_wu(uint64_t x, unsigned rm, uint32_t *fflags)
 {
-    return rv_fpu_box_s((uint32_t)rv_softfp_from_int(RV_SOFTFP_S, false, (uint32_t)x, rm, fflags));
+    return rv_fpu_box_s((uint32_t)from_unsigned(RV_SOFTFP_S, (uint32_t)x, rm, fflags));
 }
 
 uint64_t rv_fpu_cvt_s_l(uint64_t x, unsigned rm, uint32_t *fflags)
@@ -265,15 +330,37 @@ uint64_t rv_fpu_cvt_s_l(uint64_t x, unsigned rm, uint32_t *fflags)
 
 uint64_t rv_fpu_cvt_s_lu(uint64_t x, unsigned rm, uint32_t *fflags)
 {
-    return rv_fpu_box_s((uint32_t)rv_softfp_from_int(RV_SOFTFP_S, false, x, rm, fflags));
+    return rv_fpu_box_s((uint32_t)from_unsigned(RV_SOFTFP_S, x, rm, fflags));
 }
 
+/* Between formats, in integers: a normal binary64 whose binary32 result is normal (exponent in
+ * [-126, 127]) is a shift plus rounding of the low 29 bits; a rounding carry moves into the
+ * exponent by itself, and only a carry into the infinity encoding (overflow) needs the soft core,
+ * as do zeros, subnormals, infinities and NaNs. */
 uint64_t rv_fpu_cvt_s_d(uint64_t a, unsigned rm, uint32_t *fflags)
 {
+    int e = (int)((a >> 52) & 0x7ff) - 1023;
+    if (e >= -126 && e <= 127) {
+        bool sign = a >> 63;
+        uint64_t low = a & ((1ull << 29) - 1);
+        uint32_t r = (uint32_t)(((uint64_t)(e + 127) << 23) | ((a >> 29) & 0x7fffff));
+        r += round_increment(rm, sign, low, 1ull << 28, r & 1);
+        if (r < 0x7f800000u) {
+            if (low)
+                *fflags |= RV_FFLAG_NX;
+            return rv_fpu_box_s(r | (uint32_t)sign << 31);
+        }
+    }
     return rv_fpu_box_s((uint32_t)rv_softfp_convert(RV_SOFTFP_S, RV_SOFTFP_D, a, rm, fflags));
 }
 
+/* Widening is exact: normal binary32 values only need their exponent rebiased. */
 uint64_t rv_fpu_cvt_d_s(uint64_t a, unsigned rm, uint32_t *fflags)
 {
-    return rv_softfp_convert(RV_SOFTFP_D, RV_SOFTFP_S, rv_fpu_unbox_s(a), rm, fflags);
+    uint32_t v = rv_fpu_unbox_s(a);
+    uint32_t e = (v >> 23) & 0xff;
+    if (e != 0 && e != 0xff)
+        return ((uint64_t)(v >> 31) << 63) | ((uint64_t)(e + 1023 - 127) << 52) |
+               ((uint64_t)(v & 0x7fffff) << 29);
+    return rv_softfp_convert(RV_SOFTFP_D, RV_SOFTFP_S, v, rm, fflags);
 }

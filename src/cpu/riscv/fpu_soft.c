@@ -3,6 +3,7 @@
 #include "cpu/riscv/fpu_soft.h"
 
 #include "cpu/riscv/fpu.h"
+#include "cpu/riscv/fpu_bits.h"
 
 typedef unsigned __int128 u128;
 
@@ -123,22 +124,6 @@ static inline bool is_nan(const struct fp_unpacked *u)
     return u->cls == FP_QNAN || u->cls == FP_SNAN;
 }
 
-static inline bool round_up(unsigned rm, bool sign, uint64_t round_bits, uint64_t half, bool odd)
-{
-    switch (rm) {
-    case RV_RM_RNE:
-        return round_bits > half || (round_bits == half && odd);
-    case RV_RM_RDN:
-        return sign && round_bits;
-    case RV_RM_RUP:
-        return !sign && round_bits;
-    case RV_RM_RMM:
-        return round_bits >= half;
-    default: /* RTZ; invalid modes are trapped by the caller */
-        return false;
-    }
-}
-
 /* Rounds (-1)^sign * sig * 2^(exp - 62), sig normalized to bit 62 with a sticky bit 0, to format
  * f. Tininess is detected after rounding: the value is tiny if rounding it to the format's
  * precision with an unbounded exponent range gives a magnitude below 2^emin. */
@@ -159,7 +144,7 @@ static inline uint64_t round_pack(enum rv_softfp_fmt f, bool sign, int exp, uint
     if (exp < emin) {
         if (exp == emin - 1) {
             uint64_t m = sig >> shift;
-            m += round_up(rm, sign, sig & low_mask, half, m & 1);
+            m += round_increment(rm, sign, sig & low_mask, half, m & 1);
             tiny = m < (2ull << mbits);
         } else {
             tiny = true;
@@ -169,7 +154,7 @@ static inline uint64_t round_pack(enum rv_softfp_fmt f, bool sign, int exp, uint
     }
     round_bits = sig & low_mask;
     sig >>= shift;
-    sig += round_up(rm, sign, round_bits, half, sig & 1);
+    sig += round_increment(rm, sign, round_bits, half, sig & 1);
     /* The hidden bit adds one to the exponent field and a carry out of the significand adds
      * another, so both the subnormal->normal and the normal carry cases pack correctly. */
     packed = ((uint64_t)(exp + fmt_bias(f) - 1) << mbits) + sig;
@@ -494,7 +479,7 @@ static inline uint64_t to_int(enum rv_softfp_fmt f, enum rv_softfp_int kind, uin
         frac = 1;
         half = 2;
     }
-    mag += round_up(rm, x.sign, frac, half, mag & 1);
+    mag += round_increment(rm, x.sign, frac, half, mag & 1);
     if (x.sign ? mag > neg_limit : mag > max_pos)
         goto out_of_range;
     if (frac)

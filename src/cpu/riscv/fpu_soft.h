@@ -1,9 +1,10 @@
 /* Exact integer-only IEEE 754 binary32/binary64 arithmetic with RISC-V NaN and flag rules.
  *
  * fpu.c uses it for what the host's SSE unit cannot do (RMM rounding, FMA on hosts without
- * FMA3, non-x86 hosts) and for the conversions, where integer code is as fast as SSE plus the
- * fix-ups. Operands are unboxed raw bits: binary32 values sit in the low 32 bits. The unit test
- * also runs it against the SSE path as an independent reference. */
+ * FMA3, non-x86 hosts) and fpu_misc.c for the conversions' uncommon cases (NaN, saturation,
+ * overflow, subnormals, inexact wide integers). Operands are unboxed raw bits: binary32 values sit
+ * in the low 32 bits. The unit test also runs it against the SSE paths as an independent
+ * reference. */
 #ifndef KVMU_CPU_RISCV_FPU_SOFT_H
 #define KVMU_CPU_RISCV_FPU_SOFT_H
 
