@@ -409,9 +409,18 @@ uint64_t rv_fpu_div_d(uint64_t a, uint64_t b, unsigned rm, uint32_t *fflags)
     return rv_softfp_div(RV_SOFTFP_D, a, b, rm, fflags);
 }
 
+/* A square root is never exactly halfway between two floats (the odd part of a midpoint has p+1
+ * bits, so its square has more than p), and it cannot overflow or underflow, so RMM gives the same
+ * result and flags as RNE and can use the host paths. */
+static inline unsigned sqrt_mode(unsigned rm)
+{
+    return rm == RV_RM_RMM ? RV_RM_RNE : rm;
+}
+
 uint64_t rv_fpu_sqrt_d(uint64_t a, unsigned rm, uint32_t *fflags)
 {
     uint64_t r;
+    rm = sqrt_mode(rm);
     if (FAST_D(rm, OP_SQRT, a, a, fflags, &r))
         return r;
     if (use_sse(rm))
@@ -468,6 +477,7 @@ uint64_t rv_fpu_sqrt_s(uint64_t a, unsigned rm, uint32_t *fflags)
 {
     uint32_t x = rv_fpu_unbox_s(a);
     uint32_t r;
+    rm = sqrt_mode(rm);
     if (FAST_S(rm, OP_SQRT, x, x, fflags, &r))
         return rv_fpu_box_s(r);
     if (use_sse(rm))
