@@ -56,7 +56,8 @@ bench_find_emulators() {
 bench_emulator_argv() {
     case $1 in
     kvmu-*) ARGV=("$(bench_kvmu)" -M virt -accel "${1#kvmu-}") ;;
-    qemu) ARGV=("${QEMU:-qemu-system-riscv64}" -M virt) ;;
+    # kvmu's default firmware, given to QEMU explicitly: both run the same binary
+    qemu) ARGV=("${QEMU:-qemu-system-riscv64}" -M virt -bios /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin) ;;
     *)
         bench_log "unknown emulator $1"
         return 1

@@ -96,7 +96,7 @@ BBMAKE="make -C $BBSRC CROSS_COMPILE=$CROSS"
 if [ ! -f "$BBSRC/.config" ]; then
     $BBMAKE -s defconfig
     sed -i 's/^# CONFIG_STATIC is not set/CONFIG_STATIC=y/' "$BBSRC/.config"
-    yes '' | $BBMAKE oldconfig >/dev/null
+    yes '' | $BBMAKE oldconfig >/dev/null 2>&1
 fi
 grep -qx 'CONFIG_STATIC=y' "$BBSRC/.config"
 log "building busybox"

@@ -27,6 +27,8 @@ ACCELS = [a for a in os.environ.get("KVMU_ACCELS", "interp").split(",") if a]
 TIMEOUT = float(os.environ.get("KVMU_TIMEOUT", "60"))
 CONSOLE_TAIL = 3000  # characters of console output shown on failure
 READY = "GUEST-READY"
+# kvmu's default firmware; QEMU gets it explicitly so both run the same binary.
+OPENSBI = "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin"
 
 
 def emulator_path():
@@ -183,6 +185,8 @@ class Launcher:
             argv += ["-M", machine]
         if self.accel and not self.is_qemu:
             argv += ["-accel", self.accel]
+        if self.is_qemu:
+            argv += ["-bios", OPENSBI]
         argv += ["-m", memory, "-smp", str(smp), "-nographic",
                  "-kernel", str(self.images / "Image")]
         if initrd:
