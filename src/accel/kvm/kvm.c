@@ -173,7 +173,10 @@ static int set_irq_routing(struct kvm_accel *k)
 
 static int create_vcpu(struct kvm_accel *k, struct kvm_vcpu *v)
 {
-    v->fd = ioctl(k->vm_fd, KVM_CREATE_VCPU, (unsigned long)v->index);
+    /* KVM gives the in-kernel LAPIC the vcpu id as its APIC id, so the id must be the APIC id
+     * the board's topology (and its MADT/MP table) assigned. */
+    unsigned long id = x86_cpu_apic_id(k->vm->x86, v->index);
+    v->fd = ioctl(k->vm_fd, KVM_CREATE_VCPU, id);
     if (v->fd < 0) {
         int err = errno;
         log_error("kvm: cannot create vCPU %u: %s", v->index, strerror(err));
