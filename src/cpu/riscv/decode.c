@@ -1,6 +1,8 @@
 /* RV64GC decoder (unprivileged spec 20191213 ch. 2-16 and privileged 1.12 ch. 3.3, 4.2). */
 #include "cpu/riscv/decode.h"
 
+#include <stdbool.h>
+
 static inline uint32_t bits(uint32_t v, unsigned hi, unsigned lo)
 {
     return (v >> lo) & ((1u << (hi - lo + 1)) - 1);
@@ -271,7 +273,11 @@ static void decode_op_fp(uint32_t raw, struct rv_insn *d, unsigned rd, unsigned 
     }
     if (op == RV_OP_ILLEGAL)
         return illegal(d, raw);
-    set(d, op, rd, rs1, rs2, 0);
+    /* In the unary groups rs2 selects the operation, it names no register. */
+    unsigned grp = f7 >> 2;
+    bool unary =
+        grp == 0x0b || grp == 0x08 || grp == 0x18 || grp == 0x1a || grp == 0x1c || grp == 0x1e;
+    set(d, op, rd, rs1, unary ? 0 : rs2, 0);
     d->rm = (uint8_t)f3;
 }
 
