@@ -38,15 +38,21 @@ static bool op_writes_freg(unsigned op)
     }
 }
 
-static void decode_slot(uint32_t raw, struct rv_insn *slot)
+static void decode_slot(uint32_t raw, struct code_slot *slot)
 {
     struct rv_insn d;
 
     rv_decode(raw, &d);
-    if (d.rd == 0 && !op_writes_freg(d.op))
-        d.rd = 32;
-    d.op = (uint16_t)(d.op + 1);
-    *slot = d;
+    *slot = (struct code_slot){
+        .op = (uint16_t)(d.op + 1),
+        .rd = (d.rd == 0 && !op_writes_freg(d.op)) ? 32 : d.rd,
+        .rs1 = d.rs1,
+        .rs2 = d.rs2,
+        .rs3 = d.rs3,
+        .rm = d.rm,
+        .len = d.len,
+        .imm = d.imm,
+    };
 }
 
 static int fetch_fill(struct interp *it, struct rv_hart *h, uint64_t pc)
@@ -107,7 +113,7 @@ uint64_t interp_exec(struct interp *it, struct rv_hart *h, uint64_t budget)
     const bool trace_cpu = log_trace_on(TRACE_CPU);
     uint64_t *const x = h->x;
     uint64_t *const f = h->f;
-    struct rv_insn *ins = NULL, *base = NULL;
+    struct code_slot *ins = NULL, *base = NULL;
     struct code_page *cp = NULL;
     const struct rv_tlb_entry *tlb_r = h->tlb_r, *tlb_w = h->tlb_w;
     uint64_t vbase = 0;
@@ -119,7 +125,7 @@ uint64_t interp_exec(struct interp *it, struct rv_hart *h, uint64_t budget)
 #define NEXT()                                                                                     \
     do {                                                                                           \
         n++;                                                                                       \
-        ins += ins->len >> 1;                                                                      \
+        ins = (struct code_slot *)((char *)ins + ins->len * (sizeof(*ins) / 2));                   \
         DISPATCH();                                                                                \
     } while (0)
 /* Taken control transfer: stay on this page without a TLB lookup when possible. */

@@ -26,10 +26,19 @@ enum {
     SLOT_OP_COUNT,
 };
 
+/* A decoded instruction as the interpreter keeps it: the shared decoded form padded to 16 bytes,
+ * so stepping to the next slot is a single scaled add (len * 8 bytes). */
+struct code_slot {
+    uint16_t op; /* rv_op + 1, or SLOT_* */
+    uint8_t rd, rs1, rs2, rs3, rm, len;
+    int32_t imm;
+    uint32_t unused;
+};
+
 struct code_page {
     /* One past the end holds the SLOT_PAGE_END sentinel, so straight-line code needs no
      * per-instruction page-boundary check. */
-    struct rv_insn slots[CODE_SLOTS + 1];
+    struct code_slot slots[CODE_SLOTS + 1];
     uint8_t *host; /* the guest page's bytes */
     uint64_t gpa;
     bool has_code;      /* some slot decoded since the last invalidation */
@@ -51,7 +60,7 @@ struct interp {
     struct code_page *all_pages;
     _Atomic bool dma_pending;
     /* A cross-page instruction runs from here: slot 0 holds it, slot 2 exits to fetch. */
-    struct rv_insn tramp[4];
+    struct code_slot tramp[4];
     unsigned fetch_fault_streak;
 };
 
