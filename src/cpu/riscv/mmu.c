@@ -62,7 +62,8 @@ int rv_translate(struct rv_hart *h, uint64_t va, enum rv_access acc, uint64_t *g
     for (int i = levels - 1; i >= 0; i--) {
         uint64_t pte_addr = table + ((va >> (12 + 9 * i)) & 0x1ff) * 8;
         uint64_t *ptep = guest_mem_ptr(&h->vm->mem, pte_addr, 8);
-        if (!ptep)
+        /* Page-table accesses are S-mode reads for PMP (and writes when setting A/D). */
+        if (!ptep || !rv_pmp_check(h, pte_addr, 8, RV_ACC_READ, RV_PRIV_S))
             return fault(h, access_fault_cause[acc], va);
         uint64_t pte = __atomic_load_n(ptep, __ATOMIC_RELAXED);
 
@@ -148,6 +149,25 @@ static uint8_t *ram_page(struct rv_hart *h, uint64_t gpa)
     return guest_mem_ptr(&h->vm->mem, gpa & RV_PAGE_MASK, RV_PAGE_SIZE);
 }
 
+/*
+ * PMP gate for an access that translated to gpa: returns -1 (access fault set) if denied.
+ * *cacheable says whether the whole page has the same verdict, so a TLB entry may cover it.
+ */
+static int pmp_gate(struct rv_hart *h, uint64_t va, uint64_t gpa, unsigned size, enum rv_access acc,
+                    bool *cacheable)
+{
+    unsigned priv = effective_priv(h, acc);
+
+    if (rv_pmp_check(h, gpa & RV_PAGE_MASK, RV_PAGE_SIZE, acc, priv)) {
+        *cacheable = true;
+        return 0;
+    }
+    *cacheable = false;
+    if (rv_pmp_check(h, gpa, size, acc, priv))
+        return 0;
+    return fault(h, access_fault_cause[acc], va);
+}
+
 static void tlb_fill(struct rv_tlb_entry *tlb, uint64_t va, uint8_t *host_page)
 {
     struct rv_tlb_entry *e = &tlb[rv_tlb_index(va)];
@@ -217,9 +237,13 @@ int rv_load_slow(struct rv_hart *h, uint64_t va, unsigned size, uint64_t *val)
     uint64_t gpa;
     if (rv_translate(h, va, RV_ACC_READ, &gpa) < 0)
         return -1;
+    bool cacheable;
+    if (pmp_gate(h, va, gpa, size, RV_ACC_READ, &cacheable) < 0)
+        return -1;
     uint8_t *page = ram_page(h, gpa);
     if (page) {
-        tlb_fill(h->tlb_r, va, page);
+        if (cacheable)
+            tlb_fill(h->tlb_r, va, page);
         *val = load_host(page + (gpa & (RV_PAGE_SIZE - 1)), size);
         return 0;
     }
@@ -244,11 +268,15 @@ int rv_store_slow(struct rv_hart *h, uint64_t va, unsigned size, uint64_t val)
     uint64_t gpa;
     if (rv_translate(h, va, RV_ACC_WRITE, &gpa) < 0)
         return -1;
+    bool cacheable;
+    if (pmp_gate(h, va, gpa, size, RV_ACC_WRITE, &cacheable) < 0)
+        return -1;
     uint8_t *page = ram_page(h, gpa);
     if (page) {
         if (h->hooks)
             h->hooks->store_to_page(h->hooks->opaque, gpa & RV_PAGE_MASK);
-        tlb_fill(h->tlb_w, va, page);
+        if (cacheable)
+            tlb_fill(h->tlb_w, va, page);
         store_host(page + (gpa & (RV_PAGE_SIZE - 1)), size, val);
         return 0;
     }
@@ -267,6 +295,9 @@ void *rv_amo_ptr(struct rv_hart *h, uint64_t va, unsigned size, enum rv_access a
     }
     if (rv_translate(h, va, acc, &gpa) < 0)
         return NULL;
+    bool cacheable;
+    if (pmp_gate(h, va, gpa, size, acc, &cacheable) < 0)
+        return NULL;
     uint8_t *page = ram_page(h, gpa);
     if (!page) {
         fault(h, acc == RV_ACC_READ ? EXC_LOAD_ACCESS : EXC_STORE_ACCESS, va);
@@ -275,8 +306,9 @@ void *rv_amo_ptr(struct rv_hart *h, uint64_t va, unsigned size, enum rv_access a
     if (acc == RV_ACC_WRITE) {
         if (h->hooks)
             h->hooks->store_to_page(h->hooks->opaque, gpa & RV_PAGE_MASK);
-        tlb_fill(h->tlb_w, va, page);
-    } else {
+        if (cacheable)
+            tlb_fill(h->tlb_w, va, page);
+    } else if (cacheable) {
         tlb_fill(h->tlb_r, va, page);
     }
     return page + (gpa & (RV_PAGE_SIZE - 1));
@@ -286,7 +318,12 @@ int rv_fetch_page(struct rv_hart *h, uint64_t pc, uint8_t **host_page, uint64_t 
 {
     uint64_t gpa;
 
+    bool cacheable;
     if (rv_translate(h, pc, RV_ACC_FETCH, &gpa) < 0)
+        return -1;
+    /* Fetch entries always cover a page; a PMP boundary inside a code page is checked at the
+     * first instruction fetched from it only (a documented simplification). */
+    if (pmp_gate(h, pc, gpa, 2, RV_ACC_FETCH, &cacheable) < 0)
         return -1;
     uint8_t *page = ram_page(h, gpa);
     if (!page)

@@ -170,6 +170,9 @@ int rv_fetch_page(struct rv_hart *h, uint64_t pc, uint8_t **host_page, uint64_t 
 /* Raw instruction bits at pc (for mtval and tracing); 0 if unreadable. */
 uint32_t rv_fetch_raw(struct rv_hart *h, uint64_t pc);
 void rv_tlb_flush(struct rv_hart *h);
+/* pmp.c: may an access by priv touch [gpa, gpa + len)? */
+bool rv_pmp_check(const struct rv_hart *h, uint64_t gpa, uint64_t len, enum rv_access acc,
+                  unsigned priv);
 void rv_tlb_flush_all(struct rv_hart *h);
 /* Drop write-TLB entries whose host page is host_page (it now holds code). */
 void rv_tlb_drop_write_host(struct rv_hart *h, const uint8_t *host_page);
