@@ -44,6 +44,11 @@ def emulator_is_qemu():
     return emulator_path().name.startswith("qemu-system")
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "slow_kvm: Linux boots under KVM taking minutes here; run with -m slow_kvm")
+
+
 def pytest_generate_tests(metafunc):
     # One matrix over the accelerators; QEMU has its own (TCG), run once.
     if "accel" in metafunc.fixturenames:
