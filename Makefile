@@ -34,16 +34,19 @@ UNIT_BINS      := $(patsubst tests/unit/%.c,build/unit/%,$(UNIT_SRCS))
 UNIT_ASAN_BINS := $(patsubst tests/unit/%.c,build/asan/unit/%,$(UNIT_SRCS))
 
 .PHONY: all asan unit deps images test run format check-format clean
-all: build/kvmu build/qemu-system-riscv64
+all: build/kvmu build/qemu-system-riscv64 build/qemu-system-x86_64
 
 # Invoked under QEMU's name, kvmu behaves as that target.
 build/qemu-system-riscv64: build/kvmu
+	ln -sf kvmu $@
+build/qemu-system-x86_64: build/kvmu
 	ln -sf kvmu $@
 
 asan: build/asan/kvmu
 unit: $(UNIT_BINS) $(UNIT_ASAN_BINS)
 
 -include tests/isa/isa.mk
+-include tests/guest-x86/guest.mk
 
 deps:
 	@scripts/deps.sh
@@ -52,7 +55,7 @@ images:
 	@scripts/guest/rv64-images >/dev/null
 
 test: deps
-	@$(MAKE) --no-print-directory all asan unit $(ISA_ELFS)
+	@$(MAKE) --no-print-directory all asan unit $(ISA_ELFS) $(X86_GUESTS)
 	@scripts/guest/rv64-images >/dev/null
 	@tests/run-all.sh
 
