@@ -49,6 +49,19 @@ if_=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p' <<<"$out" | tail -n
 [ "$if_" -eq 0 ] || failures+=("isa")
 tally "isa ($accels)" "$ip" "$if_"
 
+# --- x86 test guests: tiny programs of our own under KVM (tests/guest-x86)
+if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+    out=$(tests/guest-x86/run.sh build/kvmu 2>&1)
+    echo "$out" | grep -v '^PASS' || true
+    xp=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p' <<<"$out" | tail -n1)
+    xf=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p' <<<"$out" | tail -n1)
+    [ -n "$xp" ] || { xp=0; xf=1; failures+=("x86 guest runner"); }
+    [ "$xf" -eq 0 ] || failures+=("x86 guests")
+    tally "x86 guests (kvm)" "$xp" "$xf"
+else
+    echo "== x86 guests (kvm): skipped, no usable /dev/kvm"
+fi
+
 # --- system tests: real Linux guests (pytest + pexpect)
 out=$(python3 -m pytest -q -rs tests/system 2>&1)
 echo "$out" | tail -n 40
