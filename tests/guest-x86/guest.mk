@@ -7,8 +7,11 @@
 
 X86_GUEST_CC ?= gcc
 X86_GUEST_RT_NAMES := lib intr acpi
-X86_GUEST_RT := tests/guest-x86/start.S tests/guest-x86/intr.S tests/guest-x86/trampoline.S \
+# Guests named pvh_* start through a PVH note in 32-bit mode (pvh_start.S), the others in
+# 64-bit mode as kvmu's direct ELF entry does (start.S).
+X86_GUEST_RT := tests/guest-x86/intr.S tests/guest-x86/trampoline.S \
 	$(patsubst %,tests/guest-x86/%.c,$(X86_GUEST_RT_NAMES))
+X86_GUEST_STARTS := tests/guest-x86/start.S tests/guest-x86/pvh_start.S
 X86_GUEST_SRCS := $(filter-out $(patsubst %,tests/guest-x86/%.c,$(X86_GUEST_RT_NAMES)), \
 	$(sort $(wildcard tests/guest-x86/*.c)))
 X86_GUESTS := $(patsubst tests/guest-x86/%.c,build/guest-x86/%.elf,$(X86_GUEST_SRCS))
@@ -19,10 +22,12 @@ X86_GUEST_FLAGS := -m64 -O2 -g -ffreestanding -fno-builtin -fno-pic -fno-pie -no
 	-fno-asynchronous-unwind-tables -Wall -Wextra -Werror -T tests/guest-x86/guest.ld \
 	-Wl,--build-id=none -Wl,-z,noexecstack -Wl,--no-warn-rwx-segments
 
-build/guest-x86/%.elf: tests/guest-x86/%.c $(X86_GUEST_RT) $(wildcard tests/guest-x86/*.h) \
-		tests/guest-x86/guest.ld tests/guest-x86/guest.mk
+build/guest-x86/%.elf: tests/guest-x86/%.c $(X86_GUEST_RT) $(X86_GUEST_STARTS) \
+		$(wildcard tests/guest-x86/*.h) tests/guest-x86/guest.ld tests/guest-x86/guest.mk
 	@mkdir -p $(@D)
-	$(X86_GUEST_CC) $(X86_GUEST_FLAGS) -o $@ $(X86_GUEST_RT) $<
+	$(X86_GUEST_CC) $(X86_GUEST_FLAGS) -o $@ \
+		$(if $(filter pvh_%,$*),tests/guest-x86/pvh_start.S,tests/guest-x86/start.S) \
+		$(X86_GUEST_RT) $<
 
 .PHONY: x86-guests
 x86-guests: $(X86_GUESTS)
