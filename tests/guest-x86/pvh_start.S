@@ -14,7 +14,8 @@
 
     .section .text.start, "ax"
     .code32
-    .globl pvh_entry32
+    .globl pvh_entry32, _start
+_start: /* the ELF entry, unused by PVH loaders: they take the note's address */
 pvh_entry32:
     mov $0x3f8, %dx
     mov $'!', %al
