@@ -136,8 +136,17 @@ static inline void rv_attention(struct rv_hart *h)
 /* csr.c. Return 0, or -1 with h->exc_cause/exc_tval set (illegal instruction). */
 int rv_csr_read(struct rv_hart *h, unsigned csr, uint64_t *val);
 int rv_csr_write(struct rv_hart *h, unsigned csr, uint64_t val);
-/* Does a write to csr need the engine to re-examine interrupts / translation? */
 uint64_t rv_time(const struct rv_hart *h);
+
+/* The value CSRRS/CSRRC modify, given what the read returned. For mip it differs: only the
+ * software-writable SEIP bit takes part in the read-modify-write, not the PLIC's line
+ * (privileged spec 3.1.9); otherwise one csrc of STIP would latch SEIP forever. */
+static inline uint64_t rv_csr_rmw_base(const struct rv_hart *h, unsigned csr, uint64_t read)
+{
+    if (csr == CSR_MIP)
+        return (read & ~MIP_SEIP) | (h->mip_sw & MIP_SEIP);
+    return read;
+}
 
 /* trap.c */
 /* Enter the trap handler for cause at epc (h->pc is set to the handler). */
