@@ -203,6 +203,7 @@ static void write_pmpcfg(struct rv_hart *h, unsigned reg, uint64_t val)
         cur = (cur & ~(0xffull << (8 * b))) | ((uint64_t)nb << (8 * b));
     }
     h->pmpcfg[reg] = cur;
+    rv_pmp_update(h);
     rv_tlb_flush_all(h);
 }
 
@@ -217,6 +218,7 @@ static void write_pmpaddr(struct rv_hart *h, unsigned n, uint64_t val)
             return;
     }
     h->pmpaddr[n] = val & PMPADDR_MASK;
+    rv_pmp_update(h);
     rv_tlb_flush_all(h);
 }
 

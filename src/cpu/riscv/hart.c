@@ -48,6 +48,7 @@ void rv_hart_reset(struct rv_hart *h, uint64_t pc)
     h->menvcfg = h->senvcfg = h->mseccfg = 0;
     memset(h->pmpcfg, 0, sizeof(h->pmpcfg));
     memset(h->pmpaddr, 0, sizeof(h->pmpaddr));
+    rv_pmp_update(h);
     h->mip_sw = 0;
     h->instret = 0;
     h->minstret_delta = h->mcycle_delta = 0;

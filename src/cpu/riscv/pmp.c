@@ -52,26 +52,34 @@ static bool entry_range(const struct rv_hart *h, unsigned i, uint8_t cfg, uint64
     }
 }
 
+void rv_pmp_update(struct rv_hart *h)
+{
+    h->pmp_nrules = 0;
+    for (unsigned i = 0; i < RV_PMP_COUNT; i++) {
+        struct rv_pmp_rule *r = &h->pmp_rules[h->pmp_nrules];
+        r->cfg = cfg_of(h, i);
+        if (entry_range(h, i, r->cfg, &r->lo, &r->hi))
+            h->pmp_nrules++;
+    }
+}
+
 bool rv_pmp_check(const struct rv_hart *h, uint64_t gpa, uint64_t len, enum rv_access acc,
                   unsigned priv)
 {
     static const uint8_t need[3] = {PMP_R, PMP_W, PMP_X};
     uint64_t last = gpa + len - 1;
 
-    for (unsigned i = 0; i < RV_PMP_COUNT; i++) {
-        uint8_t cfg = cfg_of(h, i);
-        uint64_t lo, hi;
+    for (unsigned i = 0; i < h->pmp_nrules; i++) {
+        const struct rv_pmp_rule *r = &h->pmp_rules[i];
 
-        if (!entry_range(h, i, cfg, &lo, &hi))
-            continue;
-        if (last < lo || gpa > hi)
+        if (last < r->lo || gpa > r->hi)
             continue;
         /* The lowest-numbered entry matching any byte decides; it must cover all bytes. */
-        if (gpa < lo || last > hi)
+        if (gpa < r->lo || last > r->hi)
             return false;
-        if (priv == RV_PRIV_M && !(cfg & PMP_L))
+        if (priv == RV_PRIV_M && !(r->cfg & PMP_L))
             return true;
-        return (cfg & need[acc]) != 0;
+        return (r->cfg & need[acc]) != 0;
     }
     /* No match: M-mode is allowed, S and U are not (entries are implemented). */
     return priv == RV_PRIV_M;

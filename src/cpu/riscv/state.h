@@ -86,6 +86,12 @@ struct rv_hart {
     uint64_t menvcfg, senvcfg, mseccfg;
     uint64_t pmpcfg[2]; /* pmpcfg0, pmpcfg2 */
     uint64_t pmpaddr[RV_PMP_COUNT];
+    /* The active PMP entries as inclusive ranges, rebuilt on every PMP CSR write. */
+    struct rv_pmp_rule {
+        uint64_t lo, hi;
+        uint8_t cfg;
+    } pmp_rules[RV_PMP_COUNT];
+    unsigned pmp_nrules;
     /* Retired instructions since reset (engines add per block); cycle counts the same. */
     uint64_t instret;
     int64_t minstret_delta, mcycle_delta;
@@ -179,7 +185,9 @@ int rv_fetch_page(struct rv_hart *h, uint64_t pc, uint8_t **host_page, uint64_t 
 /* Raw instruction bits at pc (for mtval and tracing); 0 if unreadable. */
 uint32_t rv_fetch_raw(struct rv_hart *h, uint64_t pc);
 void rv_tlb_flush(struct rv_hart *h);
-/* pmp.c: may an access by priv touch [gpa, gpa + len)? */
+/* pmp.c: rebuild pmp_rules after a PMP CSR write or reset. */
+void rv_pmp_update(struct rv_hart *h);
+/* May an access by priv touch [gpa, gpa + len)? */
 bool rv_pmp_check(const struct rv_hart *h, uint64_t gpa, uint64_t len, enum rv_access acc,
                   unsigned priv);
 void rv_tlb_flush_all(struct rv_hart *h);
