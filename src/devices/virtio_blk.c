@@ -169,6 +169,9 @@ static void process_one(struct virtio_blk *b, const struct virtq_elem *e)
     virtq_iov_to_buf(e->iov, e->nout, 0, &h, sizeof(h));
     uint32_t written;
     uint8_t status = handle_request(b, e, &h, &written);
+    TRACE(TRACE_VIRTIO, "virtio-blk: req %u type %u sector %llu out %llu in %llu segs %u+%u -> %u",
+          e->head, h.type, (unsigned long long)h.sector, (unsigned long long)e->out_len,
+          (unsigned long long)e->in_len, e->nout, e->nin, status);
     /* The status byte goes into the last writable byte of the chain. */
     virtq_iov_from_buf(&e->iov[e->nout], e->nin, e->in_len - 1, &status, 1);
     virtqueue_push(&b->vq, e, written + 1);

@@ -107,7 +107,7 @@ static void ack_interrupt(struct virtio_mmio *m, uint32_t bits)
 
 static void transport_notify_queue(void *opaque, unsigned q)
 {
-    (void)q;
+    TRACE(TRACE_VIRTIO, "virtio-mmio: queue %u interrupt", q);
     raise_interrupt(opaque, INT_USED_BUFFER);
 }
 
@@ -143,6 +143,7 @@ static void kick_ready(void *opaque, uint32_t events)
 
     if (read(k->fd, &count, sizeof(count)) != sizeof(count))
         return; /* already drained */
+    TRACE(TRACE_VIRTIO, "%s: queue %u kicked", dev->name, k->q);
     pthread_mutex_lock(&dev->lock);
     struct virtqueue *vq = &dev->vqs[k->q];
     if (vq->ready && !vq->broken)

@@ -238,8 +238,8 @@ bool virtqueue_should_notify(struct virtqueue *vq)
     uint16_t new_idx = vq->used_idx;
     bool valid = vq->signalled_used_valid;
 
-    if (valid && old == new_idx)
-        return false; /* nothing used since the last interrupt */
+    if (old == new_idx && (valid || new_idx == 0))
+        return false; /* nothing used since the last interrupt (or ever) */
     vq->signalled_used = new_idx;
     vq->signalled_used_valid = true;
     if (!vq->event_idx)
