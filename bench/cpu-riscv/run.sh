@@ -5,13 +5,15 @@
 # Linux guest under kvmu (each accelerator in KVMU_ACCELS) and under QEMU, and
 # prints per-kernel times with ratios. Checksums must match the native run.
 # SCALE multiplies the work (default 1: about 1.5 s natively).
-# Env: see ../lib.sh; BENCH_TIMEOUT (seconds per guest run, default 900).
+# Env: see ../lib.sh; BENCH_TIMEOUT (seconds per guest run, default 900);
+# BENCH_KERNELS (comma-separated kernel names, default: all).
 set -eu
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../lib.sh"
 
 SCALE=${1:-1}
+KERNELS=${BENCH_KERNELS:-}
 TIMEOUT=${BENCH_TIMEOUT:-900}
 OUT=$BENCH_CACHE/cpu-riscv
 mkdir -p "$OUT"
@@ -37,7 +39,8 @@ install -m 755 "$OUT/cpu-bench-rv64" "$overlay/cpu-bench"
 cat "$IMAGES/initramfs.cpio.gz" "$OUT/overlay.cpio.gz" >"$OUT/initramfs-bench.cpio.gz"
 
 bench_log "native run"
-"$OUT/cpu-bench-native" "$SCALE" >"$OUT/native.txt"
+# shellcheck disable=SC2046 # split the list into arguments
+"$OUT/cpu-bench-native" "$SCALE" ${KERNELS//,/ } >"$OUT/native.txt"
 
 bench_find_emulators
 results=("native=$OUT/native.txt")
@@ -48,7 +51,7 @@ for emu in "${EMULATORS[@]}"; do
     status=0
     timeout "$TIMEOUT" "${ARGV[@]}" -m 256M -smp 1 -nographic \
         -kernel "$IMAGES/Image" -initrd "$OUT/initramfs-bench.cpio.gz" \
-        -append "console=ttyS0 quiet bench_scale=$SCALE" -no-reboot \
+        -append "console=ttyS0 quiet bench_scale=$SCALE${KERNELS:+ bench_kernels=$KERNELS}" -no-reboot \
         </dev/null >"$log" 2>&1 || status=$?
     tr -d '\r' <"$log" | grep -E '^(KERNEL|TOTAL) ' >"$OUT/$emu.txt" || true
     if [ "$status" -ne 0 ] || ! grep -q '^TOTAL ' "$OUT/$emu.txt"; then
@@ -59,45 +62,5 @@ for emu in "${EMULATORS[@]}"; do
 done
 
 echo
-echo "cpu-riscv (scale $SCALE): seconds per kernel; ratios use the first kvmu column"
-awk -v specs="${results[*]}" '
-function fmt_time(t) { return t == "" ? "-" : sprintf("%.3f", t) }
-BEGIN {
-    n = split(specs, spec, " ")
-    for (c = 1; c <= n; c++) {
-        eq = index(spec[c], "=")
-        label[c] = substr(spec[c], 1, eq - 1)
-        file = substr(spec[c], eq + 1)
-        while ((getline line < file) > 0) {
-            split(line, w, " ")
-            name = w[1] == "TOTAL" ? "TOTAL" : w[2]
-            t = w[1] == "TOTAL" ? w[2] : w[3]
-            sum = w[1] == "TOTAL" ? w[3] : w[4]
-            if (c == 1 && !(name in seen)) { seen[name] = 1; order[++rows] = name }
-            time[c, name] = t
-            check[c, name] = sum
-        }
-        close(file)
-        if (label[c] ~ /^kvmu-/ && !kvmu) kvmu = c
-        if (label[c] == "qemu") qemu = c
-    }
-    printf "%-14s", "kernel"
-    for (c = 1; c <= n; c++) printf " %12s", label[c]
-    if (kvmu) printf " %12s", "%native"
-    if (kvmu && qemu) printf " %12s", "vs qemu"
-    printf "  %s\n", "checksum"
-    for (r = 1; r <= rows; r++) {
-        name = order[r]
-        printf "%-14s", name
-        for (c = 1; c <= n; c++) printf " %12s", fmt_time(time[c, name])
-        k = time[kvmu, name]
-        if (kvmu) printf " %11s%%", k > 0 ? sprintf("%.2f", 100 * time[1, name] / k) : "-"
-        if (kvmu && qemu) printf " %11sx", k > 0 && time[qemu, name] != "" ? sprintf("%.2f", time[qemu, name] / k) : "-"
-        verdict = "ok"
-        for (c = 2; c <= n; c++)
-            if (check[c, name] != check[1, name]) verdict = "MISMATCH:" label[c]
-        printf "  %s\n", verdict
-        if (verdict != "ok") bad = 1
-    }
-    exit bad
-}'
+echo "cpu-riscv (scale $SCALE): seconds per kernel"
+awk -v specs="${results[*]}" -f "$HERE/table.awk"
