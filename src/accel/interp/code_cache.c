@@ -61,7 +61,9 @@ struct code_page *code_cache_get(struct interp *it, uint64_t gpa_page, uint8_t *
     cp = calloc(1, sizeof(*cp));
     if (!cp)
         return NULL;
-    cp->slots[CODE_SLOTS].op = SLOT_PAGE_END;
+    for (unsigned i = 0; i < CODE_SLOTS; i++)
+        cp->slots[i].handler = it->handlers[SLOT_DECODE];
+    cp->slots[CODE_SLOTS].handler = it->handlers[SLOT_PAGE_END];
     cp->host = host;
     cp->gpa = gpa_page;
     atomic_init(&cp->stale, false);
@@ -81,11 +83,12 @@ void code_cache_mark_code(struct interp *it, struct code_page *cp)
         rv_tlb_drop_write_host(it->vm->harts[i], cp->host);
 }
 
-void code_cache_invalidate(struct code_page *cp)
+void code_cache_invalidate(struct interp *it, struct code_page *cp)
 {
     if (!cp->has_code)
         return;
-    memset(cp->slots, 0, sizeof(cp->slots[0]) * CODE_SLOTS);
+    for (unsigned i = 0; i < CODE_SLOTS; i++)
+        cp->slots[i].handler = it->handlers[SLOT_DECODE];
     cp->has_code = false;
 }
 
@@ -95,7 +98,7 @@ void code_cache_flush_dma(struct interp *it)
         return;
     for (struct code_page *cp = it->all_pages; cp; cp = cp->next)
         if (atomic_exchange_explicit(&cp->stale, false, memory_order_acq_rel))
-            code_cache_invalidate(cp);
+            code_cache_invalidate(it, cp);
 }
 
 void code_cache_store_hook(void *opaque, uint64_t gpa_page)
@@ -106,7 +109,7 @@ void code_cache_store_hook(void *opaque, uint64_t gpa_page)
     if (ref) {
         struct code_page *cp = atomic_load_explicit(ref, memory_order_relaxed);
         if (cp)
-            code_cache_invalidate(cp);
+            code_cache_invalidate(it, cp);
     }
 }
 

@@ -38,20 +38,38 @@ static bool op_writes_freg(unsigned op)
     }
 }
 
-static void decode_slot(uint32_t raw, struct code_slot *slot)
+static bool op_has_rm(unsigned op)
+{
+    return (op >= RV_OP_FMADD_S && op <= RV_OP_FMV_W_X) ||
+           (op >= RV_OP_FMADD_D && op <= RV_OP_FMV_D_X);
+}
+
+/*
+ * Decode raw into a slot. local_off >= 0 is the instruction's offset in its page: branches and
+ * JAL with a target on the same page then become slot-relative jumps (the trampoline passes
+ * -1: its instruction is not on the page of its slot). handler overrides the op's handler
+ * (tracing).
+ */
+static void decode_slot(uint32_t raw, struct code_slot *slot, const void *const *labels,
+                        const void *handler, int local_off)
 {
     struct rv_insn d;
+    unsigned sop;
 
     rv_decode(raw, &d);
+    sop = d.op + 1u;
+    if (local_off >= 0 && ((d.op >= RV_OP_BEQ && d.op <= RV_OP_BGEU) || d.op == RV_OP_JAL)) {
+        int64_t target = (int64_t)local_off + d.imm;
+        if (target >= 0 && target < (int64_t)RV_PAGE_SIZE)
+            sop = d.op == RV_OP_JAL ? SLOT_JAL_LOCAL : SLOT_BEQ_LOCAL + (d.op - RV_OP_BEQ);
+    }
     *slot = (struct code_slot){
-        .op = (uint16_t)(d.op + 1),
+        .handler = handler ? handler : labels[sop],
+        .imm = op_has_rm(d.op) ? (int32_t)(d.rm | d.rs3 << 8) : d.imm,
         .rd = (d.rd == 0 && !op_writes_freg(d.op)) ? 32 : d.rd,
         .rs1 = d.rs1,
         .rs2 = d.rs2,
-        .rs3 = d.rs3,
-        .rm = d.rm,
         .len = d.len,
-        .imm = d.imm,
     };
 }
 
@@ -83,7 +101,7 @@ static void fatal(struct interp *it, struct rv_hart *h, const char *why)
     vm_request_panic(it->vm);
 }
 
-static void trace_insn(struct rv_hart *h, uint64_t pc)
+static uint32_t trace_insn(struct rv_hart *h, uint64_t pc)
 {
     char buf[96];
     uint32_t raw = rv_fetch_raw(h, pc);
@@ -91,6 +109,7 @@ static void trace_insn(struct rv_hart *h, uint64_t pc)
     rv_disasm(pc, raw, buf, sizeof(buf));
     log_trace(TRACE_EXEC, "%u %c %016llx: %0*x  %s", h->hartid, "US?M"[h->priv & 3],
               (unsigned long long)pc, (raw & 3) == 3 ? 8 : 4, raw, buf);
+    return raw;
 }
 
 static inline uint64_t sext32(uint64_t v)
@@ -102,14 +121,22 @@ uint64_t interp_exec(struct interp *it, struct rv_hart *h, uint64_t budget)
 {
     static const void *const labels[SLOT_OP_COUNT] = {[SLOT_DECODE] = &&do_decode,
                                                       [SLOT_PAGE_END] = &&do_page_end,
+                                                      [SLOT_BEQ_LOCAL] = &&op_BEQ_LOCAL,
+                                                      [SLOT_BNE_LOCAL] = &&op_BNE_LOCAL,
+                                                      [SLOT_BLT_LOCAL] = &&op_BLT_LOCAL,
+                                                      [SLOT_BGE_LOCAL] = &&op_BGE_LOCAL,
+                                                      [SLOT_BLTU_LOCAL] = &&op_BLTU_LOCAL,
+                                                      [SLOT_BGEU_LOCAL] = &&op_BGEU_LOCAL,
+                                                      [SLOT_JAL_LOCAL] = &&op_JAL_LOCAL,
 #define RV_OP_LABEL(name, mnem) [RV_OP_##name + 1] = &&op_##name,
                                                       RV_OPS(RV_OP_LABEL)
 #undef RV_OP_LABEL
     };
-    static const void *const trace_labels[SLOT_OP_COUNT] = {
-        [0 ... SLOT_OP_COUNT - 1] = &&do_trace,
-    };
-    const void *const *lbl = log_trace_on(TRACE_EXEC) ? trace_labels : labels;
+    if (!h) {
+        it->handlers = labels;
+        return 0;
+    }
+    const void *const trace_handler = log_trace_on(TRACE_EXEC) ? &&do_trace : NULL;
     const bool trace_cpu = log_trace_on(TRACE_CPU);
     uint64_t *const x = h->x;
     uint64_t *const f = h->f;
@@ -121,7 +148,7 @@ uint64_t interp_exec(struct interp *it, struct rv_hart *h, uint64_t budget)
     const uint64_t instret0 = h->instret;
 
 #define PC() (vbase + (uint64_t)((ins - base) * 2))
-#define DISPATCH() goto *lbl[ins->op]
+#define DISPATCH() goto * ins->handler
 #define NEXT()                                                                                     \
     do {                                                                                           \
         n++;                                                                                       \
@@ -189,6 +216,25 @@ uint64_t interp_exec(struct interp *it, struct rv_hart *h, uint64_t budget)
         RETIRE_TO(fetch, pc_ + len_);                                                              \
     } while (0)
 
+/* Same-page transfer decided at decode time: no pc arithmetic, no TLB. */
+#define LOCAL_JUMP()                                                                               \
+    do {                                                                                           \
+        n++;                                                                                       \
+        if (UNLIKELY(n >= budget || atomic_load_explicit(&h->attention, memory_order_relaxed))) {  \
+            h->pc = PC() + IMM;                                                                    \
+            goto fetch;                                                                            \
+        }                                                                                          \
+        ins =                                                                                      \
+            (struct code_slot *)((char *)ins + (intptr_t)ins->imm * (intptr_t)(sizeof(*ins) / 2)); \
+        DISPATCH();                                                                                \
+    } while (0)
+#define BRANCH_LOCAL(cond)                                                                         \
+    do {                                                                                           \
+        if (cond)                                                                                  \
+            LOCAL_JUMP();                                                                          \
+        NEXT();                                                                                    \
+    } while (0)
+
 #define BRANCH(cond)                                                                               \
     do {                                                                                           \
         if (cond)                                                                                  \
@@ -246,15 +292,16 @@ out:
     h->instret = instret0 + n;
     return n;
 
-do_trace:
-    if (ins->op == SLOT_DECODE)
-        goto do_decode_traced;
-    if (ins->op != SLOT_PAGE_END)
-        trace_insn(h, PC());
-    goto *labels[ins->op];
+do_trace : {
+    /* Traced slots all point here; the real handler comes from decoding again. */
+    uint64_t pc = PC();
+    struct code_slot real;
+    uint32_t raw = trace_insn(h, pc);
+    decode_slot(raw, &real, labels, NULL, base == it->tramp ? -1 : (int)(pc & (RV_PAGE_SIZE - 1)));
+    goto *real.handler;
+}
 
-do_decode:
-do_decode_traced : {
+do_decode : {
     uint64_t pc = PC();
     unsigned off = (unsigned)(pc & (RV_PAGE_SIZE - 1));
     uint16_t lo, hi = 0;
@@ -269,7 +316,7 @@ do_decode_traced : {
             if (rv_fetch_page(h, pc + 2, &host2, &gpa2) < 0)
                 goto exception;
             memcpy(&hi, host2, 2);
-            decode_slot(lo | (uint32_t)hi << 16, &it->tramp[0]);
+            decode_slot(lo | (uint32_t)hi << 16, &it->tramp[0], labels, trace_handler, -1);
             base = it->tramp;
             ins = base;
             vbase = pc;
@@ -277,7 +324,7 @@ do_decode_traced : {
         }
         memcpy(&hi, cp->host + off + 2, 2);
     }
-    decode_slot(lo | (uint32_t)hi << 16, ins);
+    decode_slot(lo | (uint32_t)hi << 16, ins, labels, trace_handler, (int)off);
     code_cache_mark_code(it, cp);
     DISPATCH();
 }
@@ -316,6 +363,21 @@ op_BLTU:
     BRANCH(RS1 < RS2);
 op_BGEU:
     BRANCH(RS1 >= RS2);
+op_BEQ_LOCAL:
+    BRANCH_LOCAL(RS1 == RS2);
+op_BNE_LOCAL:
+    BRANCH_LOCAL(RS1 != RS2);
+op_BLT_LOCAL:
+    BRANCH_LOCAL((int64_t)RS1 < (int64_t)RS2);
+op_BGE_LOCAL:
+    BRANCH_LOCAL((int64_t)RS1 >= (int64_t)RS2);
+op_BLTU_LOCAL:
+    BRANCH_LOCAL(RS1 < RS2);
+op_BGEU_LOCAL:
+    BRANCH_LOCAL(RS1 >= RS2);
+op_JAL_LOCAL:
+    RD = PC() + ins->len;
+    LOCAL_JUMP();
 op_LB:
     LOAD(int8_t, 1);
 op_LH:

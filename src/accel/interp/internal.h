@@ -19,20 +19,31 @@
 
 #define CODE_SLOTS (RV_PAGE_SIZE / 2)
 
-/* Slot ops are rv_op + 1 so that a zeroed slot means "not decoded yet". */
+/* Slot ops (indices into the handler table) are rv_op + 1, after "not decoded yet". */
 enum {
     SLOT_DECODE = 0,
     SLOT_PAGE_END = RV_OP_COUNT + 1, /* sentinel after the last slot: continue on next page */
+    /* Branches and JAL whose target is on the same page: imm * 8 is the slot-pointer delta. */
+    SLOT_BEQ_LOCAL,
+    SLOT_BNE_LOCAL,
+    SLOT_BLT_LOCAL,
+    SLOT_BGE_LOCAL,
+    SLOT_BLTU_LOCAL,
+    SLOT_BGEU_LOCAL,
+    SLOT_JAL_LOCAL,
     SLOT_OP_COUNT,
 };
 
-/* A decoded instruction as the interpreter keeps it: the shared decoded form padded to 16 bytes,
- * so stepping to the next slot is a single scaled add (len * 8 bytes). */
+/*
+ * A decoded instruction as the interpreter keeps it (direct threading): the address of its
+ * handler in interp_exec() plus operands, 16 bytes so stepping to the next slot is one scaled
+ * add (len * 8 bytes). FP operations that round keep rm | rs3 << 8 in imm (they have no
+ * immediate).
+ */
 struct code_slot {
-    uint16_t op; /* rv_op + 1, or SLOT_* */
-    uint8_t rd, rs1, rs2, rs3, rm, len;
+    const void *handler;
     int32_t imm;
-    uint32_t unused;
+    uint8_t rd, rs1, rs2, len;
 };
 
 struct code_page {
@@ -59,6 +70,8 @@ struct interp {
     unsigned nregions;
     struct code_page *all_pages;
     _Atomic bool dma_pending;
+    /* interp_exec()'s handler addresses, indexed by slot op. */
+    const void *const *handlers;
     /* A cross-page instruction runs from here: slot 0 holds it, slot 2 exits to fetch. */
     struct code_slot tramp[4];
     unsigned fetch_fault_streak;
@@ -71,7 +84,7 @@ void code_cache_destroy(struct interp *it);
 struct code_page *code_cache_get(struct interp *it, uint64_t gpa_page, uint8_t *host);
 /* A slot of cp was decoded: if the page just became code, evict it from all write TLBs. */
 void code_cache_mark_code(struct interp *it, struct code_page *cp);
-void code_cache_invalidate(struct code_page *cp);
+void code_cache_invalidate(struct interp *it, struct code_page *cp);
 /* Drop pages that DMA wrote. Called on the CPU thread. */
 void code_cache_flush_dma(struct interp *it);
 /* The rv_engine_hooks callback and the guest_mem dma_written callback. */
@@ -79,7 +92,7 @@ void code_cache_store_hook(void *opaque, uint64_t gpa_page);
 void code_cache_dma_written(void *opaque, uint64_t gpa, uint64_t len);
 
 /* exec.c: run h until it has retired about budget instructions, needs attention, or idles
- * in WFI. Returns instructions retired. */
+ * in WFI. Returns instructions retired. With h == NULL only sets it->handlers. */
 uint64_t interp_exec(struct interp *it, struct rv_hart *h, uint64_t budget);
 
 #endif

@@ -27,7 +27,8 @@ static int interp_init(struct vm *vm)
     }
     it->hooks.store_to_page = code_cache_store_hook;
     it->hooks.opaque = it;
-    it->tramp[2].op = SLOT_PAGE_END;
+    interp_exec(it, NULL, 0);
+    it->tramp[2].handler = it->handlers[SLOT_PAGE_END];
     for (unsigned i = 0; i < vm->nharts; i++)
         vm->harts[i]->hooks = &it->hooks;
     vm->accel_state = it;
