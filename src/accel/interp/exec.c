@@ -7,6 +7,7 @@
  * (or `check_irq`), which reloads all of it. Straight-line code crosses into the next page
  * through a sentinel slot, so sequential execution never tests for the page end.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -73,6 +74,7 @@ static void decode_slot(uint32_t raw, struct code_slot *slot, const void *const 
     };
 }
 
+/* Returns 0, -1 for a guest fetch fault (exception set), -ENOMEM if no code page. */
 static int fetch_fill(struct interp *it, struct rv_hart *h, uint64_t pc)
 {
     uint8_t *host;
@@ -81,11 +83,8 @@ static int fetch_fill(struct interp *it, struct rv_hart *h, uint64_t pc)
     if (rv_fetch_page(h, pc, &host, &gpa) < 0)
         return -1;
     struct code_page *cp = code_cache_get(it, gpa, host);
-    if (!cp) {
-        h->exc_cause = EXC_INSN_ACCESS;
-        h->exc_tval = pc;
-        return -1;
-    }
+    if (!cp)
+        return -ENOMEM;
     struct rv_fetch_tlb_entry *e = &h->tlb_x[rv_tlb_index(pc)];
     e->tag = pc & RV_PAGE_MASK;
     e->addend = (uintptr_t)host - (uintptr_t)(pc & RV_PAGE_MASK);
@@ -254,7 +253,12 @@ fetch:
         uint64_t pc = h->pc;
         struct rv_fetch_tlb_entry *e = &h->tlb_x[rv_tlb_index(pc)];
         if (UNLIKELY(e->tag != (pc & RV_PAGE_MASK))) {
-            if (fetch_fill(it, h, pc) < 0)
+            int r = fetch_fill(it, h, pc);
+            if (UNLIKELY(r == -ENOMEM)) {
+                fatal(it, h, "out of memory for the decoded-code cache");
+                goto out;
+            }
+            if (r < 0)
                 goto fetch_fault;
             it->fetch_fault_streak = 0;
         }
