@@ -60,6 +60,10 @@ static int open_kvm(struct kvm_accel *k)
         return -err;
     }
     int version = ioctl(k->kvm_fd, KVM_GET_API_VERSION, 0);
+    if (version < 0) {
+        log_error("/dev/kvm is not a KVM device (KVM_GET_API_VERSION: %s)", strerror(errno));
+        return -ENOTSUP;
+    }
     if (version != KVM_API_VERSION) {
         log_error("kvm: API version %d, expected %d", version, KVM_API_VERSION);
         return -ENOTSUP;
@@ -198,12 +202,16 @@ static int build_kvm_vm(struct kvm_accel *k)
     struct vm *vm = k->vm;
     int r;
 
-    k->vm_fd = ioctl(k->kvm_fd, KVM_CREATE_VM, 0);
-    if (k->vm_fd < 0) {
+    int fd = ioctl(k->kvm_fd, KVM_CREATE_VM, 0);
+    if (fd < 0) {
         int err = errno;
         log_error("kvm: cannot create a VM: %s", strerror(err));
         return -err;
     }
+    pthread_mutex_lock(&k->pins_lock);
+    k->vm_fd = fd;
+    k->vm_gen++;
+    pthread_mutex_unlock(&k->pins_lock);
     r = vm_ioctl(k, KVM_SET_TSS_ADDR, (void *)(uintptr_t)KVM_TSS_ADDR, "KVM_SET_TSS_ADDR");
     if (r < 0)
         return r;
@@ -243,7 +251,10 @@ static int build_kvm_vm(struct kvm_accel *k)
         if (r < 0)
             return r;
     }
-    return kvm_notify_setup(k);
+    pthread_mutex_lock(&k->pins_lock);
+    r = kvm_notify_setup(k);
+    pthread_mutex_unlock(&k->pins_lock);
+    return r;
 }
 
 static void destroy_kvm_vm(struct kvm_accel *k)
@@ -258,9 +269,11 @@ static void destroy_kvm_vm(struct kvm_accel *k)
         v->fd = -1;
     }
     /* Closing the VM fd also drops its ioeventfd and irqfd bindings. */
+    pthread_mutex_lock(&k->pins_lock);
     if (k->vm_fd >= 0)
         close(k->vm_fd);
     k->vm_fd = -1;
+    pthread_mutex_unlock(&k->pins_lock);
 }
 
 static void kvm_destroy(struct vm *vm);
@@ -280,6 +293,7 @@ static int kvm_init(struct vm *vm)
     k->vm_fd = -1;
     k->nvcpus = vm->x86->count;
     pthread_mutex_init(&k->lock, NULL);
+    pthread_mutex_init(&k->pins_lock, NULL);
     pthread_cond_init(&k->cond, NULL);
     for (unsigned i = 0; i < KVM_NR_GSIS; i++)
         k->pins[i] = (struct kvm_irq_pin){.k = k, .gsi = i, .irqfd = -1, .resamplefd = -1};
@@ -399,6 +413,7 @@ static void kvm_destroy(struct vm *vm)
     free(k->supported_cpuid);
     free(k->vcpus);
     pthread_cond_destroy(&k->cond);
+    pthread_mutex_destroy(&k->pins_lock);
     pthread_mutex_destroy(&k->lock);
     free(k);
     vm->accel_state = NULL;

@@ -29,11 +29,14 @@ struct kvm_vcpu {
     bool joinable;       /* created and not yet joined (run() thread only) */
 };
 
-/* One interrupt input driven through an irqfd, with a resample fd for level semantics. */
+/* One interrupt input driven through an irqfd, with a resample fd for level semantics.
+ * Created on first use, so only the lines a board really drives cost file descriptors. */
 struct kvm_irq_pin {
     struct kvm_accel *k;
     unsigned gsi;
     int irqfd, resamplefd;
+    unsigned bound_gen; /* vm_gen of the KVM VM the irqfd is attached to (0: none) */
+    _Atomic bool ready; /* irqfd exists (it may be unbound for a moment during a reboot) */
     _Atomic bool level;
 };
 
@@ -56,6 +59,10 @@ struct kvm_accel {
 
     struct kvm_irq_pin pins[KVM_NR_GSIS];
     bool use_irqfd;
+    /* Guards pin creation and binding, vm_fd and vm_gen against a reboot's rebuild: devices
+     * raise interrupts from the I/O thread at any time. */
+    pthread_mutex_t pins_lock;
+    unsigned vm_gen; /* incremented for every KVM VM built */
 };
 
 /* kvm_vcpu.c */
@@ -66,7 +73,8 @@ int kvm_x86_init_vcpu(struct kvm_accel *k, struct kvm_vcpu *v) __attribute__((wa
 /* Dump registers and the bytes at RIP to stderr (for fatal exits). */
 void kvm_x86_dump_vcpu(struct kvm_accel *k, struct kvm_vcpu *v);
 
-/* kvm_notify.c: ioeventfd doorbells and irqfd interrupt pins. */
+/* kvm_notify.c: ioeventfd doorbells and irqfd interrupt pins. Setup runs with pins_lock held,
+ * right after a new vm_fd was installed. */
 int kvm_notify_setup(struct kvm_accel *k) __attribute__((warn_unused_result));
 void kvm_notify_teardown(struct kvm_accel *k);
 void kvm_notify_set_irq(struct kvm_accel *k, unsigned gsi, bool level);

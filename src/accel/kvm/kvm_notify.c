@@ -57,8 +57,11 @@ static int pin_open(struct kvm_accel *k, struct kvm_irq_pin *p)
     return r;
 }
 
+/* Called with pins_lock held. */
 static int pin_bind(struct kvm_accel *k, struct kvm_irq_pin *p)
 {
+    if (k->vm_fd < 0 || p->bound_gen == k->vm_gen)
+        return 0;
     uint64_t stale;
     /* A count left from before a reboot would inject an interrupt into the new VM. */
     while (read(p->irqfd, &stale, sizeof(stale)) == sizeof(stale))
@@ -73,6 +76,7 @@ static int pin_bind(struct kvm_accel *k, struct kvm_irq_pin *p)
         log_error("kvm: KVM_IRQFD for GSI %u: %s", p->gsi, strerror(errno));
         return -errno;
     }
+    p->bound_gen = k->vm_gen;
     if (atomic_load(&p->level))
         pin_assert(p);
     return 0;
@@ -103,18 +107,23 @@ int kvm_notify_setup(struct kvm_accel *k)
         if (r < 0)
             return r;
     }
-    for (unsigned i = 0; i < KVM_NR_GSIS && k->use_irqfd; i++) {
-        struct kvm_irq_pin *p = &k->pins[i];
-        if (p->irqfd < 0) {
-            r = pin_open(k, p);
-            if (r < 0)
-                return r;
-        }
-        r = pin_bind(k, p);
+    for (unsigned i = 0; i < KVM_NR_GSIS; i++) {
+        if (!atomic_load(&k->pins[i].ready))
+            continue;
+        r = pin_bind(k, &k->pins[i]);
         if (r < 0)
             return r;
     }
     return 0;
+}
+
+/* First use of a pin: its eventfds, the resample watch, and the binding to the current VM. */
+static void pin_create(struct kvm_accel *k, struct kvm_irq_pin *p)
+{
+    pthread_mutex_lock(&k->pins_lock);
+    if (!atomic_load(&p->ready) && pin_open(k, p) == 0 && pin_bind(k, p) == 0)
+        atomic_store(&p->ready, true);
+    pthread_mutex_unlock(&k->pins_lock);
 }
 
 void kvm_notify_teardown(struct kvm_accel *k)
@@ -128,6 +137,7 @@ void kvm_notify_teardown(struct kvm_accel *k)
         if (p->irqfd >= 0)
             close(p->irqfd);
         p->irqfd = p->resamplefd = -1;
+        atomic_store(&p->ready, false);
     }
 }
 
@@ -141,11 +151,17 @@ void kvm_notify_set_irq(struct kvm_accel *k, unsigned gsi, bool level)
     bool was = atomic_exchange(&p->level, level);
     if (k->use_irqfd) {
         /* Lowering is implicit: KVM lowers the pin at EOI and asks us (resample) again. */
-        if (level && !was && p->irqfd >= 0)
+        if (!level || was)
+            return;
+        if (!atomic_load(&p->ready))
+            pin_create(k, p); /* asserts the line itself once bound */
+        else
             pin_assert(p);
         return;
     }
     struct kvm_irq_level line = {.irq = gsi, .level = level};
+    pthread_mutex_lock(&k->pins_lock);
     if (k->vm_fd >= 0 && ioctl(k->vm_fd, KVM_IRQ_LINE, &line) < 0)
         log_error("kvm: KVM_IRQ_LINE %u: %s", gsi, strerror(errno));
+    pthread_mutex_unlock(&k->pins_lock);
 }
