@@ -1,4 +1,6 @@
+# shellcheck shell=bash
 # Shared helpers for the benchmark runners (sourced by bash scripts).
+# shellcheck disable=SC2034 # EMULATORS, ARGV, BENCH_CACHE are for the callers
 #
 # Environment:
 #   KVMU         kvmu binary (default: build/kvmu in the repo); skipped when missing

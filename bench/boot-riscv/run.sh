@@ -9,6 +9,7 @@
 set -eu
 
 HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=../lib.sh source-path=SCRIPTDIR
 . "$HERE/../lib.sh"
 
 RUNS=${1:-5}

@@ -10,6 +10,7 @@
 set -eu
 
 HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=../lib.sh source-path=SCRIPTDIR
 . "$HERE/../lib.sh"
 
 SCALE=${1:-1}
@@ -20,10 +21,10 @@ mkdir -p "$OUT"
 
 # Same flags on both sides: no fused multiply-add (keeps FP results equal),
 # no auto-vectorisation (RV64GC has no vectors; compare like with like).
-CFLAGS="-O2 -std=c11 -ffp-contract=off -fno-tree-vectorize -Wall -Wextra -Werror -Wstrict-prototypes"
+CFLAGS=(-O2 -std=c11 -ffp-contract=off -fno-tree-vectorize -Wall -Wextra -Werror -Wstrict-prototypes)
 bench_log "building cpu-bench (native and riscv64)"
-gcc $CFLAGS -o "$OUT/cpu-bench-native" "$HERE/cpu-bench.c" -lm
-riscv64-linux-gnu-gcc $CFLAGS -static -o "$OUT/cpu-bench-rv64" "$HERE/cpu-bench.c" -lm
+gcc "${CFLAGS[@]}" -o "$OUT/cpu-bench-native" "$HERE/cpu-bench.c" -lm
+riscv64-linux-gnu-gcc "${CFLAGS[@]}" -static -o "$OUT/cpu-bench-rv64" "$HERE/cpu-bench.c" -lm
 
 # Guest payload: the stock shell initramfs with a second cpio archive appended
 # that adds the benchmark and replaces /init (the kernel unpacks both, later
@@ -39,7 +40,7 @@ install -m 755 "$OUT/cpu-bench-rv64" "$overlay/cpu-bench"
 cat "$IMAGES/initramfs.cpio.gz" "$OUT/overlay.cpio.gz" >"$OUT/initramfs-bench.cpio.gz"
 
 bench_log "native run"
-# shellcheck disable=SC2046 # split the list into arguments
+# shellcheck disable=SC2086 # split the list into arguments
 "$OUT/cpu-bench-native" "$SCALE" ${KERNELS//,/ } >"$OUT/native.txt"
 
 bench_find_emulators

@@ -24,7 +24,7 @@ WORK=$(cd "$WORK" && pwd)
 JOBS=${JOBS:-$(nproc)}
 CROSS=riscv64-linux-gnu-
 # Builds run niced: they share the machine with compilers and tests.
-NICE="nice -n 10"
+nice_make() { nice -n 10 make "$@"; }
 
 log() { echo "build-rv64: $*" >&2; }
 
@@ -43,21 +43,21 @@ if [ ! -f "$KSRC/Makefile" ]; then
 fi
 
 FRAG=$HERE/rv64-kernel.fragment
-KMAKE="make -C $KSRC ARCH=riscv CROSS_COMPILE=$CROSS"
+kmake() { nice_make -C "$KSRC" ARCH=riscv CROSS_COMPILE="$CROSS" "$@"; }
 # Regenerate .config only when the fragment changed, so a rebuild is a no-op.
 if [ ! -f "$KSRC/.config" ] || ! cmp -s "$FRAG" "$KSRC/.fragment.applied"; then
-    $KMAKE -s KCONFIG_ALLCONFIG="$FRAG" allnoconfig
+    kmake -s KCONFIG_ALLCONFIG="$FRAG" allnoconfig
     cp "$FRAG" "$KSRC/.fragment.applied"
 fi
 # Kconfig silently drops options whose dependencies are unmet: check each one.
-grep '^CONFIG_' "$FRAG" | while IFS== read -r key value; do
+grep '^CONFIG_' "$FRAG" | while IFS='=' read -r key value; do
     if ! grep -qx "$key=$value" "$KSRC/.config"; then
         log "kconfig: $key=$value was not applied"
         exit 1
     fi
 done
 log "building the kernel (a few minutes the first time)"
-$NICE $KMAKE -s -j"$JOBS" Image
+kmake -s -j"$JOBS" Image
 cp "$KSRC/arch/riscv/boot/Image" "$OUT/Image"
 cp "$KSRC/.config" "$OUT/kernel.config"
 
@@ -87,27 +87,29 @@ if [ ! -f "$BBSRC/Makefile" ]; then
             -o "Dir::State::Lists=$A/lists" -o "Dir::Cache=$A/cache"
         apt-get "$@" update -qq
         (cd "$WORK" && apt-get "$@" source --download-only busybox)
-        dsc=$(ls "$WORK"/busybox_"$BBV"-*.dsc | head -n 1)
+        for d in "$WORK"/busybox_"$BBV"-*.dsc; do
+            [ -f "$d" ] && dsc=$d && break
+        done
     fi
     # Unpacks the orig tarball and applies Debian's patch series.
     dpkg-source -x "$dsc" "$BBSRC"
 fi
-BBMAKE="make -C $BBSRC CROSS_COMPILE=$CROSS"
+bbmake() { nice_make -C "$BBSRC" CROSS_COMPILE="$CROSS" "$@"; }
 if [ ! -f "$BBSRC/.config" ]; then
-    $BBMAKE -s defconfig
+    bbmake -s defconfig
     sed -i 's/^# CONFIG_STATIC is not set/CONFIG_STATIC=y/' "$BBSRC/.config"
-    yes '' | $BBMAKE oldconfig >/dev/null 2>&1
+    yes '' | bbmake oldconfig >/dev/null 2>&1
 fi
 grep -qx 'CONFIG_STATIC=y' "$BBSRC/.config"
 log "building busybox"
-$NICE $BBMAKE -s -j"$JOBS" busybox
+bbmake -s -j"$JOBS" busybox
 cp "$BBSRC/busybox" "$OUT/busybox"
 
 # ------------------------------------------------------------------ rootfs
 ROOT=$WORK/rootfs
 rm -rf "$ROOT"
 mkdir -p "$ROOT"
-$BBMAKE -s CONFIG_PREFIX="$ROOT" install >/dev/null
+bbmake -s CONFIG_PREFIX="$ROOT" install >/dev/null
 mkdir -p "$ROOT/proc" "$ROOT/sys" "$ROOT/dev" "$ROOT/tmp" "$ROOT/root" \
     "$ROOT/etc" "$ROOT/mnt" "$ROOT/var/log" "$ROOT/run"
 chmod 1777 "$ROOT/tmp"

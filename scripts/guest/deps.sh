@@ -23,13 +23,16 @@ done
 case "${1:-}" in
 --install)
     if [ -n "$missing" ]; then
+        # shellcheck disable=SC2086 # one word per package
         apt-get install -y $missing
     fi
     ;;
 --missing)
+    # shellcheck disable=SC2086 # one line, words separated by single spaces
     echo $missing
     ;;
 "")
+    # shellcheck disable=SC2086
     echo $PACKAGES
     ;;
 *)
