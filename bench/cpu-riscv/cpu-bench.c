@@ -87,7 +87,7 @@ static uint64_t kernel_sort(unsigned scale)
     unsigned round;
     size_t i;
 
-    for (round = 0; round < 3 * scale; round++) {
+    for (round = 0; round < 5 * scale; round++) {
         for (i = 0; i < n; i++)
             a[i] = (uint32_t)rng_next(&r);
         merge_sort(a, tmp, n);
@@ -120,7 +120,7 @@ static uint64_t kernel_crc32(unsigned scale)
     }
     for (i = 0; i < n; i++)
         buf[i] = (uint8_t)rng_next(&r);
-    for (pass = 0; pass < 10 * scale; pass++) {
+    for (pass = 0; pass < 20 * scale; pass++) {
         crc = ~crc;
         for (i = 0; i < n; i++)
             crc = table[(crc ^ buf[i]) & 0xff] ^ (crc >> 8);
@@ -137,7 +137,7 @@ static uint64_t kernel_sieve(unsigned scale)
     uint64_t h = 0;
     unsigned round;
 
-    for (round = 0; round < 4 * scale; round++) {
+    for (round = 0; round < 10 * scale; round++) {
         size_t count = 0;
 
         memset(composite, 0, n + 1);
@@ -171,7 +171,7 @@ static uint64_t kernel_matmul_int(unsigned scale)
             a[i][j] = (uint32_t)rng_next(&r);
             b[i][j] = (uint32_t)rng_next(&r);
         }
-    for (round = 0; round < 12 * scale; round++) {
+    for (round = 0; round < 50 * scale; round++) {
         for (i = 0; i < N; i++)
             for (j = 0; j < N; j++) {
                 uint32_t sum = 0;
@@ -208,7 +208,7 @@ static uint64_t kernel_matmul_double(unsigned scale)
             a[i][j] = (double)(rng_next(&r) >> 11) / 9007199254740992.0 - 0.5;
             b[i][j] = (double)(rng_next(&r) >> 11) / 9007199254740992.0 - 0.5;
         }
-    for (round = 0; round < 40 * scale; round++) {
+    for (round = 0; round < 100 * scale; round++) {
         for (i = 0; i < N; i++)
             for (j = 0; j < N; j++) {
                 double sum = 0.0;
@@ -244,7 +244,7 @@ static uint64_t kernel_nbody(unsigned scale)
             v[i][d] = (double)(rng_next(&r) % 2001) / 10000.0 - 0.1;
         }
     }
-    for (step = 0; step < 600000 * scale; step++) {
+    for (step = 0; step < 2400000 * scale; step++) {
         for (i = 0; i < BODIES; i++)
             for (j = i + 1; j < BODIES; j++) {
                 double dx[3], dist2 = 0.01, mag;
@@ -282,7 +282,7 @@ static uint64_t kernel_float_ops(unsigned scale)
 
     for (i = 0; i < n; i++)
         f[i] = 1.0f + (float)(rng_next(&r) % 100000) / 1000.0f;
-    for (round = 0; round < 6000 * scale; round++) {
+    for (round = 0; round < 20000 * scale; round++) {
         for (i = 0; i < n; i++) {
             float y = f[i];
 
@@ -327,8 +327,6 @@ static uint64_t kernel_memory(unsigned scale)
         for (steps = 0; steps < 1000000; steps++)
             p = next[p];
         h = hash_mix(h, p);
-        for (i = 0; i < n; i += 16 + round)
-            next[i] ^= 0;
         {
             uint32_t sum = 0;
             size_t stride = 4099, k = 0;

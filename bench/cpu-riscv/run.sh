@@ -4,7 +4,7 @@
 # Builds cpu-bench natively and for riscv64, runs it natively, then inside a
 # Linux guest under kvmu (each accelerator in KVMU_ACCELS) and under QEMU, and
 # prints per-kernel times with ratios. Checksums must match the native run.
-# SCALE multiplies the work (default 1: about 1.5 s natively).
+# SCALE multiplies the work (default 1: about 2 s natively).
 # Env: see ../lib.sh; BENCH_TIMEOUT (seconds per guest run, default 900);
 # BENCH_KERNELS (comma-separated kernel names, default: all).
 set -eu
