@@ -184,8 +184,9 @@ class Launcher:
         self.guests = []
 
     def argv(self, *, initrd="initramfs.cpio.gz", append="console=ttyS0", smp=1,
-             memory="256M", machine="virt", no_reboot=True, drives=(), extra=()):
-        argv = [str(self.emulator)]
+             memory="256M", machine="virt", no_reboot=True, drives=(), extra=(),
+             program=None):
+        argv = [str(program or self.emulator)]
         if machine:
             argv += ["-M", machine]
         if self.accel and not self.is_qemu:

@@ -50,6 +50,28 @@ def test_machine_autodetected_from_image(launcher, is_qemu):
     assert guest.wait_exit() == 0
 
 
+def test_invoked_as_qemu_system_riscv64(launcher, is_qemu, emulator, tmp_path):
+    if is_qemu:
+        pytest.skip("checks kvmu's behaviour under QEMU's program name")
+    alias = tmp_path / "qemu-system-riscv64"
+    alias.symlink_to(emulator)
+    guest = launcher.start(program=alias, machine=None, initrd="initramfs-poweroff.cpio.gz")
+    guest.expect("GUEST-READY")
+    assert guest.wait_exit() == 0
+
+
+@pytest.mark.parametrize("memory,mib", [("128M", 128), ("1G", 1024)])
+def test_memory_size_seen_by_linux(launcher, memory, mib):
+    guest = launcher.start(memory=memory)
+    guest.wait_ready()
+    output = guest.check("grep MemTotal /proc/meminfo")
+    total_kib = int(re.search(r"MemTotal:\s+(\d+) kB", output).group(1))
+    # The firmware and the kernel image keep a few MiB for themselves.
+    assert (mib - 48) * 1024 <= total_kib <= mib * 1024, output
+    guest.send("poweroff -f")
+    assert guest.wait_exit() == 0
+
+
 @pytest.mark.parametrize("smp", [2, 4])
 def test_smp_cpuinfo_lists_all_harts(launcher, smp):
     guest = launcher.start(smp=smp)
