@@ -43,6 +43,23 @@ static bool leaf_allows(const struct rv_hart *h, uint64_t pte, enum rv_access ac
     }
 }
 
+static void note_superpage(struct rv_hart *h, uint64_t va, unsigned level)
+{
+    uint64_t size = 1ull << (RV_PAGE_SHIFT + 9 * level);
+    uint64_t lo = va & ~(size - 1);
+
+    for (unsigned i = 0; i < h->nsuper; i++)
+        if (h->super_ranges[i].lo == lo && h->super_ranges[i].hi == lo + size - 1)
+            return;
+    if (h->nsuper == RV_SUPER_LOG) {
+        h->super_overflow = true;
+        return;
+    }
+    h->super_ranges[h->nsuper].lo = lo;
+    h->super_ranges[h->nsuper].hi = lo + size - 1;
+    h->nsuper++;
+}
+
 int rv_translate(struct rv_hart *h, uint64_t va, enum rv_access acc, uint64_t *gpa)
 {
     unsigned priv = effective_priv(h, acc);
@@ -87,6 +104,8 @@ int rv_translate(struct rv_hart *h, uint64_t va, enum rv_access acc, uint64_t *g
         uint64_t want = PTE_A | (acc == RV_ACC_WRITE ? PTE_D : 0);
         if ((pte & want) != want)
             __atomic_fetch_or(ptep, want, __ATOMIC_RELAXED);
+        if (i > 0)
+            note_superpage(h, va, (unsigned)i);
         *gpa = ((ppn | ((va >> 12) & super_mask)) << RV_PAGE_SHIFT) | (va & (RV_PAGE_SIZE - 1));
         return 0;
     }
@@ -118,6 +137,35 @@ void rv_tlb_flush(struct rv_hart *h)
     flush_ctx(h, RV_DCTX_S_SUM);
     flush_fetch(h, RV_XCTX_U);
     flush_fetch(h, RV_XCTX_S);
+    h->nsuper = 0;
+    h->super_overflow = false;
+}
+
+void rv_tlb_flush_page(struct rv_hart *h, uint64_t va)
+{
+    static const unsigned dctx[] = {RV_DCTX_U, RV_DCTX_S, RV_DCTX_S_SUM};
+    uint64_t tag = va & RV_PAGE_MASK;
+    unsigned idx = rv_tlb_index(va);
+
+    /* Our entries are 4K slices: if va lies in a superpage we cached, its other slices could
+     * be stale too, so fall back to a full flush. */
+    if (h->super_overflow) {
+        rv_tlb_flush(h);
+        return;
+    }
+    for (unsigned i = 0; i < h->nsuper; i++) {
+        if (va >= h->super_ranges[i].lo && va <= h->super_ranges[i].hi) {
+            rv_tlb_flush(h);
+            return;
+        }
+    }
+    for (unsigned d = 0; d < sizeof(dctx) / sizeof(dctx[0]); d++)
+        for (unsigned rw = 0; rw < 2; rw++)
+            if (h->tlb_data[dctx[d]][rw][idx].tag == tag)
+                h->tlb_data[dctx[d]][rw][idx].tag = RV_TLB_INVALID;
+    for (unsigned x = RV_XCTX_U; x <= RV_XCTX_S; x++)
+        if (h->tlb_fetch[x][idx].tag == tag)
+            h->tlb_fetch[x][idx].tag = RV_TLB_INVALID;
 }
 
 void rv_tlb_flush_all(struct rv_hart *h)

@@ -55,6 +55,7 @@ struct rv_engine_hooks {
 };
 
 #define RV_PMP_COUNT 16
+#define RV_SUPER_LOG 16
 
 struct rv_hart {
     /* x[32] is a write sink: engines may redirect writes to x0 there. */
@@ -108,6 +109,14 @@ struct rv_hart {
     struct vm *vm;
     const struct rv_engine_hooks *hooks;
     void *engine; /* engine-private per-hart state */
+
+    /* Virtual ranges of the superpages behind S/U TLB entries since the last full flush, so
+     * SFENCE.VMA of one address can tell whether a 4K entry flush is enough. */
+    struct {
+        uint64_t lo, hi;
+    } super_ranges[RV_SUPER_LOG];
+    unsigned nsuper;
+    bool super_overflow;
 
     bool tlb_used[RV_DCTX_COUNT];
     struct rv_tlb_entry tlb_data[RV_DCTX_COUNT][2][RV_TLB_SIZE];
@@ -185,6 +194,8 @@ int rv_fetch_page(struct rv_hart *h, uint64_t pc, uint8_t **host_page, uint64_t 
 /* Raw instruction bits at pc (for mtval and tracing); 0 if unreadable. */
 uint32_t rv_fetch_raw(struct rv_hart *h, uint64_t pc);
 void rv_tlb_flush(struct rv_hart *h);
+/* SFENCE.VMA with an address: drop the S/U translations of va's page. */
+void rv_tlb_flush_page(struct rv_hart *h, uint64_t va);
 /* pmp.c: rebuild pmp_rules after a PMP CSR write or reset. */
 void rv_pmp_update(struct rv_hart *h);
 /* May an access by priv touch [gpa, gpa + len)? */
