@@ -28,7 +28,7 @@ nice_make() { nice -n 10 make "$@"; }
 
 log() { echo "build-rv64: $*" >&2; }
 
-missing=$("$HERE/deps.sh" --missing)
+missing=$("$HERE/deps.sh" --missing --build-only)
 if [ -n "$missing" ]; then
     log "missing Debian packages: $missing"
     log "install them with: $HERE/deps.sh --install"

@@ -1,42 +1,46 @@
 #!/bin/sh
-# deps.sh [--install]
+# deps.sh [--install | --missing] [--build-only]
 #
-# Prints the Debian packages needed to build the riscv64 guest images, run the
-# system tests and the benchmarks; with --install, installs the missing ones
-# (idempotent: nothing happens when all are present).
+# Lists the Debian packages needed to build the riscv64 guest images and to
+# run the system tests and benchmarks (QEMU as the reference, pytest, pexpect).
+#   (no option)   print the list
+#   --missing     print the ones not installed (empty line when none)
+#   --install     apt-get install the missing ones (nothing to do: no apt call)
+#   --build-only  restrict to what building the images needs
 set -eu
 
-PACKAGES="
+BUILD_PACKAGES="
 linux-source-6.1
 gcc-riscv64-linux-gnu binutils-riscv64-linux-gnu libc6-dev-riscv64-cross
-gcc make flex bison bc libelf-dev libssl-dev
+make flex bison bc libelf-dev libssl-dev
 cpio gzip e2fsprogs dpkg-dev util-linux
-opensbi qemu-system-misc
-python3-pytest python3-pexpect
+"
+RUN_PACKAGES="
+gcc opensbi qemu-system-misc python3-pytest python3-pexpect
 "
 
+action=list
+packages="$BUILD_PACKAGES $RUN_PACKAGES"
+for arg in "$@"; do
+    case $arg in
+    --install) action=install ;;
+    --missing) action=missing ;;
+    --build-only) packages=$BUILD_PACKAGES ;;
+    *)
+        echo "usage: $0 [--install | --missing] [--build-only]" >&2
+        exit 2
+        ;;
+    esac
+done
+
 missing=
-for p in $PACKAGES; do
+for p in $packages; do
     dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
 done
 
-case "${1:-}" in
---install)
-    if [ -n "$missing" ]; then
-        # shellcheck disable=SC2086 # one word per package
-        apt-get install -y $missing
-    fi
-    ;;
---missing)
-    # shellcheck disable=SC2086 # one line, words separated by single spaces
-    echo $missing
-    ;;
-"")
-    # shellcheck disable=SC2086
-    echo $PACKAGES
-    ;;
-*)
-    echo "usage: $0 [--install | --missing]" >&2
-    exit 2
-    ;;
+# shellcheck disable=SC2086 # one word per package
+case $action in
+list) echo $packages ;;
+missing) echo $missing ;;
+install) [ -z "$missing" ] || apt-get install -y $missing ;;
 esac
