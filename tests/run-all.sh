@@ -63,7 +63,7 @@ else
 fi
 
 # --- system tests: real Linux guests (pytest + pexpect)
-out=$(python3 -m pytest -q -rs tests/system 2>&1)
+out=$(/usr/bin/python3 -m pytest -q -rs tests/system 2>&1)
 echo "$out" | tail -n 40
 sp=$(grep -Eo '[0-9]+ passed' <<<"$out" | tail -n1 | cut -d' ' -f1)
 sf=$(grep -Eo '[0-9]+ (failed|error)' <<<"$out" | awk '{s+=$1} END {print s+0}')
