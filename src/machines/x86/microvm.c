@@ -4,7 +4,8 @@
  * i8042 for `reboot=k`, QEMU's isa-debug-exit at 0xf4, virtio-mmio devices announced on the
  * kernel command line, and MP + ACPI tables describing the CPUs. Booted without firmware.
  *
- * Port map: 0x60/0x64 i8042, 0xf4 debug-exit, 0x3f8 COM1, 0x600 ACPI PM block, 0xcf9 reset.
+ * Port map: 0x60/0x64 i8042, 0x70/0x71 CMOS RTC, 0xf4 debug-exit, 0x3f8 COM1, 0x600 ACPI PM
+ * block, 0xcf9 reset.
  * MMIO: virtio-mmio slot n at 0xd0000000 + n * 0x1000, ISA IRQ virtio_irqs[n] (edge).
  */
 #include "machines/x86/microvm.h"
@@ -23,6 +24,7 @@
 #include "devices/acpi_pm.h"
 #include "devices/debug_exit.h"
 #include "devices/i8042.h"
+#include "devices/mc146818.h"
 #include "devices/uart16550.h"
 #include "devices/virtio_blk.h"
 #include "devices/virtio_mmio.h"
@@ -60,6 +62,7 @@ struct microvm {
     struct uart16550 *uart;
     struct acpi_pm *pm;
     struct i8042 *kbd;
+    struct mc146818 *rtc;
     struct debug_exit *dbg;
     struct power_ops power;
     struct microvm_slot slots[VIRTIO_SLOTS];
@@ -236,6 +239,12 @@ static int create_devices(struct vm *vm, struct microvm *b)
     r = add_pio(vm, I8042_CMD_PORT, 1, &i8042_cmd_ops, b->kbd, "i8042-cmd");
     if (r < 0)
         return r;
+    r = mc146818_create(&b->rtc);
+    if (r < 0)
+        return r;
+    r = add_pio(vm, MC146818_PORT, MC146818_REGION_SIZE, &mc146818_ops, b->rtc, "rtc");
+    if (r < 0)
+        return r;
     r = debug_exit_create(&b->power, &b->dbg);
     if (r < 0)
         return r;
@@ -348,6 +357,7 @@ static int microvm_reset(struct vm *vm)
     uart16550_reset(b->uart);
     acpi_pm_reset(b->pm);
     i8042_reset(b->kbd);
+    mc146818_reset(b->rtc);
     for (unsigned i = 0; i < b->nslots; i++)
         if (b->slots[i].transport)
             virtio_mmio_reset(b->slots[i].transport);
@@ -371,6 +381,7 @@ static void microvm_destroy(struct vm *vm)
     vm->ndoorbells = 0;
     debug_exit_destroy(b->dbg);
     i8042_destroy(b->kbd);
+    mc146818_destroy(b->rtc);
     acpi_pm_destroy(b->pm);
     if (b->uart)
         uart16550_destroy(b->uart);

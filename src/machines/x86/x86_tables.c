@@ -208,8 +208,9 @@ static size_t build_fadt(uint8_t *t, const struct x86_tables_info *ti, uint32_t 
     t[91] = 4;                           /* PM_TMR_LEN */
     put16(t + 96, 101);                  /* C2 latency > 100: no C2 */
     put16(t + 98, 1001);                 /* C3 latency > 1000: no C3 */
-    /* IAPC_BOOT_ARCH: legacy devices (the COM port), an 8042, no VGA, no CMOS RTC. */
-    put16(t + 109, 0x0001 | 0x0002 | 0x0004 | 0x0020);
+    t[108] = 0x32;                       /* CENTURY: the CMOS byte holding the century */
+    /* IAPC_BOOT_ARCH: legacy devices (COM port, CMOS RTC), an 8042, no VGA. */
+    put16(t + 109, 0x0001 | 0x0002 | 0x0004);
     /* Flags: WBINVD, C1 on all CPUs, power and sleep buttons absent (control-method
      * style with no device), RESET_REG_SUP. */
     put32(t + 112, (1u << 0) | (1u << 2) | (1u << 4) | (1u << 5) | (1u << 10));
