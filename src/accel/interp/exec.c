@@ -116,7 +116,13 @@ static inline uint64_t sext32(uint64_t v)
     return (uint64_t)(int64_t)(int32_t)v;
 }
 
-uint64_t interp_exec(struct interp *it, struct rv_hart *h, uint64_t budget)
+/*
+ * The loop behind interp_exec() and interp_step(). step_raw != NULL: run exactly that one
+ * instruction (at h->pc) from the trampoline, then return without checking interrupts; a trap
+ * it raises is taken, nothing of the handler runs.
+ */
+static uint64_t exec_loop(struct interp *it, struct rv_hart *h, uint64_t budget,
+                          const uint32_t *step_raw)
 {
     static const void *const labels[SLOT_OP_COUNT] = {[SLOT_DECODE] = &&do_decode,
                                                       [SLOT_PAGE_END] = &&do_page_end,
@@ -145,6 +151,7 @@ uint64_t interp_exec(struct interp *it, struct rv_hart *h, uint64_t budget)
     uint64_t vbase = 0;
     uint64_t n = 0;
     const uint64_t instret0 = h->instret;
+    const bool single = step_raw != NULL;
 
 #define PC() (vbase + (uint64_t)((ins - base) * 2))
 #define DISPATCH() goto * ins->handler
@@ -241,13 +248,24 @@ uint64_t interp_exec(struct interp *it, struct rv_hart *h, uint64_t budget)
         NEXT();                                                                                    \
     } while (0)
 
+    if (single) {
+        decode_slot(*step_raw, &it->tramp[0], labels, trace_handler, -1);
+        base = it->tramp;
+        ins = base;
+        vbase = h->pc;
+        DISPATCH();
+    }
+
 check_irq : {
+    if (UNLIKELY(single))
+        goto out;
     uint64_t cause = rv_interrupt_pending(h);
     if (cause)
         rv_trap_take(h, cause, 0, h->pc);
 }
 fetch:
-    if (UNLIKELY(n >= budget || atomic_load_explicit(&h->attention, memory_order_relaxed)))
+    if (UNLIKELY(n >= budget || single ||
+                 atomic_load_explicit(&h->attention, memory_order_relaxed)))
         goto out;
     {
         uint64_t pc = h->pc;
@@ -566,4 +584,14 @@ op_REMUW : {
 #include "accel/interp/exec_amo.inc"
 #include "accel/interp/exec_system.inc"
 #include "accel/interp/exec_fp.inc"
+}
+
+uint64_t interp_exec(struct interp *it, struct rv_hart *h, uint64_t budget)
+{
+    return exec_loop(it, h, budget, NULL);
+}
+
+int interp_step(struct interp *it, struct rv_hart *h, uint32_t raw)
+{
+    return (int)exec_loop(it, h, 0, &raw);
 }

@@ -11,24 +11,40 @@
 #define SLICE_SMP 20000
 #define SLICE_UP 1000000
 
-static int interp_init(struct vm *vm)
+struct interp *interp_new(struct vm *vm)
 {
     struct interp *it = calloc(1, sizeof(*it));
-    int ret;
 
     if (!it)
-        return -ENOMEM;
+        return NULL;
     it->vm = vm;
-    ret = code_cache_init(it);
-    if (ret < 0) {
-        code_cache_destroy(it);
-        free(it);
-        return ret;
+    if (code_cache_init(it) < 0) {
+        interp_free(it);
+        return NULL;
     }
     it->hooks.store_to_page = code_cache_store_hook;
     it->hooks.opaque = it;
     interp_exec(it, NULL, 0);
+    /* After a 2- or 4-byte instruction in slot 0: back to fetch. */
+    it->tramp[1].handler = it->handlers[SLOT_PAGE_END];
     it->tramp[2].handler = it->handlers[SLOT_PAGE_END];
+    return it;
+}
+
+void interp_free(struct interp *it)
+{
+    if (!it)
+        return;
+    code_cache_destroy(it);
+    free(it);
+}
+
+static int interp_init(struct vm *vm)
+{
+    struct interp *it = interp_new(vm);
+
+    if (!it)
+        return -ENOMEM;
     for (unsigned i = 0; i < vm->nharts; i++)
         vm->harts[i]->hooks = &it->hooks;
     vm->accel_state = it;
@@ -85,8 +101,7 @@ static void interp_destroy(struct vm *vm)
     vm->mem.dma_written_opaque = NULL;
     for (unsigned i = 0; i < vm->nharts; i++)
         vm->harts[i]->hooks = NULL;
-    code_cache_destroy(it);
-    free(it);
+    interp_free(it);
     vm->accel_state = NULL;
 }
 
