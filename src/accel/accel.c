@@ -3,6 +3,7 @@
 #include <stddef.h>
 
 #include "accel/interp/interp.h"
+#include "accel/jit/jit.h"
 #include "accel/kvm/kvm.h"
 
 /* Every accelerator built into kvmu. */
@@ -11,6 +12,7 @@ static const struct {
     const struct accel_ops *ops;
 } accels[] = {
     {ACCEL_INTERP, &accel_interp_ops},
+    {ACCEL_JIT, &accel_jit_ops},
     {ACCEL_KVM, &accel_kvm_ops},
 };
 

@@ -1,0 +1,278 @@
+/*
+ * RV64GC -> x86-64 block translation.
+ *
+ * A block starts at a page offset and runs straight through conditional branches (each one a
+ * side exit), ending at a jump, an instruction that may change the mode or the TLBs, the end of
+ * the page, or a length limit. Guest registers live in the hart (x[] in memory, one L1 line
+ * away); the instret count is added lazily: at exits and before anything that may read it.
+ *
+ * Slow paths (TLB misses, traps, exits) are emitted after the block body, so the fast path is a
+ * straight line with forward branches that are predicted not taken.
+ */
+#include <string.h>
+
+#include "accel/jit/internal.h"
+#include "accel/jit/translate.h"
+#include "core/log.h"
+#include "cpu/riscv/decode.h"
+
+#define MAX_BLOCK_INSNS 128
+
+static void ld(struct tr *t, int reg, unsigned r)
+{
+    if (r == 0)
+        emit_mov_ri(&t->e, reg, 0);
+    else
+        emit_mov_rm(&t->e, reg, HART_X(r));
+}
+
+static struct fixup *add_fixup(struct tr *t, enum fixup_kind kind, uint8_t *jcc)
+{
+    struct fixup *f = &t->fix[t->nfix < TR_MAX_FIXUPS ? t->nfix++ : TR_MAX_FIXUPS - 1];
+    memset(f, 0, sizeof(*f));
+    f->kind = kind;
+    f->jcc = jcc;
+    f->off = t->off;
+    f->len = t->len;
+    f->pend = t->pend;
+    return f;
+}
+
+void tr_sync_pc(struct tr *t, unsigned off)
+{
+    emit_lea(&t->e, RAX, x86_mem(R15, (int32_t)off));
+    emit_mov_mr(&t->e, HART_FIELD(pc), RAX);
+}
+
+static void add_instret(struct tr *t, unsigned n)
+{
+    if (n)
+        emit_alu_mi(&t->e, ALU_ADD, HART_FIELD(instret), (int32_t)n);
+}
+
+void tr_sync_instret(struct tr *t)
+{
+    add_instret(t, t->pend);
+    t->pend = 0;
+}
+
+/* Continue at page offset toff (instret already added): chained if on this page. */
+static void emit_goto(struct tr *t, int64_t toff)
+{
+    struct emitter *e = &t->e;
+
+    if (toff >= 0 && toff < (int64_t)RV_PAGE_SIZE) {
+        /* Patched by the dispatcher to jump straight to the target's block. */
+        uint8_t *site = emit_jmp(e, NULL);
+        if (!e->overflow)
+            emit_patch_rel32(site, emit_here(e));
+        tr_sync_pc(t, (unsigned)toff);
+        emit_mov_ri(e, RAX, (uint64_t)(uintptr_t)site);
+        emit_mov_mr(e, JIT_FIELD(chain_site), RAX);
+        emit_jmp(e, t->j->stub_exit);
+    } else {
+        emit_lea(e, RAX, x86_mem(R15, (int32_t)toff));
+        emit_jmp(e, t->j->stub_lookup);
+    }
+}
+
+void tr_goto(struct tr *t, int64_t toff)
+{
+    emit_goto(t, toff);
+}
+
+void tr_branch_exit(struct tr *t, enum x86_cc cc, int64_t toff)
+{
+    struct fixup *f = add_fixup(t, FIX_BRANCH, emit_jcc(&t->e, cc, NULL));
+    f->pend = t->pend + 1;
+    f->target = toff;
+}
+
+/* Exit to the dispatcher at page offset off (instret already added). */
+static void emit_exit_at(struct tr *t, unsigned off)
+{
+    tr_sync_pc(t, off);
+    emit_jmp(&t->e, t->j->stub_exit);
+}
+
+static void emit_hart_arg(struct tr *t, int reg)
+{
+    emit_lea(&t->e, reg, x86_mem(RBX, -HART_BIAS));
+}
+
+/* Address rs1 + imm into rsi; rdi = its TLB entry in *tlb; jne to a new slow-path fixup. */
+static struct fixup *emit_tlb_probe(struct tr *t, enum fixup_kind kind, unsigned rs1, int32_t imm,
+                                    unsigned size, size_t tlb_field)
+{
+    struct emitter *e = &t->e;
+
+    ld(t, RSI, rs1);
+    if (imm)
+        emit_lea(e, RSI, x86_mem(RSI, imm));
+    emit_mov_rr(e, RDI, RSI);
+    emit_shift_ri(e, SHIFT_SHR, RDI, RV_PAGE_SHIFT);
+    emit_alu_ri32(e, ALU_AND, RDI, RV_TLB_SIZE - 1);
+    emit_shift_ri32(e, SHIFT_SHL, RDI, 4);
+    emit_alu_rm(e, ALU_ADD, RDI, x86_mem(RBX, (int32_t)tlb_field - HART_BIAS));
+    emit_mov_rr(e, RAX, RSI);
+    emit_alu_ri(e, ALU_AND, RAX, (int32_t)(RV_PAGE_MASK | (size - 1)));
+    emit_alu_rm(e, ALU_CMP, RAX, x86_mem(RDI, 0));
+    struct fixup *f = add_fixup(t, kind, emit_jcc(e, CC_NE, NULL));
+    f->size = size;
+    /* Host address: rsi + addend. */
+    emit_mov_rm(e, RDI, x86_mem(RDI, 8));
+    return f;
+}
+
+void tr_load(struct tr *t, unsigned rd, unsigned rs1, int32_t imm, unsigned size, bool sign)
+{
+    struct fixup *f = emit_tlb_probe(t, FIX_LOAD, rs1, imm, size, offsetof(struct rv_hart, tlb_r));
+    f->sign = sign;
+    emit_load(&t->e, size, sign, RAX, x86_mem_idx(RSI, RDI, 1, 0));
+    f->resume = emit_here(&t->e);
+}
+
+/* The value to store is in rcx (host register) when this returns to the caller's code. */
+void tr_store(struct tr *t, unsigned rs1, int32_t imm, unsigned size, struct x86_mem value)
+{
+    struct emitter *e = &t->e;
+    struct fixup *f = emit_tlb_probe(t, FIX_STORE, rs1, imm, size, offsetof(struct rv_hart, tlb_w));
+    f->value = value;
+    if (t->j->check) {
+        /* The checker undoes the block's stores before re-running it: log the old bytes. */
+        emit_lea(e, R12, x86_mem_idx(RSI, RDI, 1, 0));
+        emit_mov_rr(e, RDI, RBP);
+        emit_mov_rr(e, RSI, R12);
+        emit_mov_ri(e, RDX, size);
+        emit_call_abs(e, (const void *)jit_helper_log_store);
+        emit_mov_rm(e, RCX, value);
+        emit_store(e, size, x86_mem(R12, 0), RCX);
+    } else {
+        emit_mov_rm(e, RCX, value);
+        emit_store(e, size, x86_mem_idx(RSI, RDI, 1, 0), RCX);
+    }
+    f->resume = emit_here(e);
+}
+
+void tr_call_step(struct tr *t, uint32_t raw, bool ends_block)
+{
+    struct emitter *e = &t->e;
+
+    tr_sync_pc(t, t->off);
+    tr_sync_instret(t);
+    emit_hart_arg(t, RDI);
+    emit_mov_ri(e, RSI, raw);
+    emit_call_abs(e, (const void *)jit_helper_step);
+    if (ends_block) {
+        emit_jmp(e, t->j->stub_exit);
+    } else {
+        emit_test_rr32(e, RAX, RAX);
+        emit_jcc(e, CC_NE, t->j->stub_exit);
+        t->counted = true;
+    }
+}
+
+static void emit_fixups(struct tr *t)
+{
+    struct emitter *e = &t->e;
+
+    for (unsigned i = 0; i < t->nfix; i++) {
+        struct fixup *f = &t->fix[i];
+        if (!e->overflow)
+            emit_patch_rel32(f->jcc, emit_here(e));
+        switch (f->kind) {
+        case FIX_ENTRY:
+            emit_exit_at(t, f->off);
+            break;
+        case FIX_BRANCH:
+            add_instret(t, f->pend);
+            emit_goto(t, f->target);
+            break;
+        case FIX_LOAD:
+        case FIX_STORE:
+            /* rsi = guest address still. */
+            tr_sync_pc(t, f->off);
+            emit_hart_arg(t, RDI);
+            if (f->kind == FIX_LOAD) {
+                emit_mov_ri(e, RDX, f->size | (f->sign ? JIT_LOAD_SIGNED : 0));
+                emit_call_abs(e, (const void *)jit_helper_load);
+                emit_test_rr(e, RDX, RDX);
+                emit_jcc(e, CC_E, f->resume);
+            } else {
+                emit_mov_rm(e, RDX, f->value);
+                emit_mov_ri(e, RCX, f->size);
+                emit_lea(e, R8, x86_mem(R15, (int32_t)(f->off + f->len)));
+                emit_call_abs(e, (const void *)jit_helper_store);
+                emit_test_rr32(e, RAX, RAX);
+                emit_jcc(e, CC_E, f->resume);
+            }
+            /* Trapped (the helper took it), or a store that must leave the block. */
+            add_instret(t, f->pend);
+            emit_jmp(e, t->j->stub_exit);
+            break;
+        }
+    }
+}
+
+uint8_t *jit_translate(struct jit *j, struct jit_page *p, unsigned off)
+{
+    struct tr *t = j->tr;
+    uint8_t *start = j->code_free;
+
+    memset(t, 0, offsetof(struct tr, fix));
+    t->j = j;
+    t->p = p;
+    t->off = off;
+    emit_init(&t->e, start, (size_t)(j->code + j->code_size - start));
+
+    /* Entry: stop for attention (interrupts, kicks, DMA into code) or an exhausted budget. */
+    emit_cmp_m32i(&t->e, HART_FIELD(attention), 0);
+    add_fixup(t, FIX_ENTRY, emit_jcc(&t->e, CC_NE, NULL));
+    emit_mov_rm(&t->e, RAX, HART_FIELD(instret));
+    emit_alu_rm(&t->e, ALU_CMP, RAX, JIT_FIELD(limit));
+    add_fixup(t, FIX_ENTRY, emit_jcc(&t->e, CC_AE, NULL));
+
+    for (unsigned n = 0;; n++) {
+        if (t->off >= RV_PAGE_SIZE) {
+            tr_sync_instret(t);
+            emit_goto(t, t->off);
+            break;
+        }
+        if (n >= MAX_BLOCK_INSNS || t->nfix + 4 > TR_MAX_FIXUPS) {
+            tr_sync_instret(t);
+            emit_goto(t, t->off);
+            break;
+        }
+        uint16_t lo, hi = 0;
+        memcpy(&lo, p->host + t->off, 2);
+        if ((lo & 3) == 3) {
+            if (t->off == RV_PAGE_SIZE - 2) {
+                /* Straddles into the next page: the dispatcher runs it. */
+                tr_sync_instret(t);
+                emit_exit_at(t, t->off);
+                break;
+            }
+            memcpy(&hi, p->host + t->off + 2, 2);
+        }
+        uint32_t raw = lo | (uint32_t)hi << 16;
+        struct rv_insn d;
+        rv_decode(raw, &d);
+        t->len = d.len;
+        t->counted = false;
+        bool ends = tr_insn(t, &d, raw);
+        if (ends)
+            break;
+        if (!t->counted)
+            t->pend++;
+        t->off += d.len;
+    }
+    emit_fixups(t);
+    if (t->e.overflow)
+        return NULL;
+    j->code_free = emit_here(&t->e);
+    /* Keep blocks 16-byte aligned for the front end. */
+    while ((uintptr_t)j->code_free & 15)
+        *j->code_free++ = 0xcc;
+    j->blocks++;
+    return start;
+}

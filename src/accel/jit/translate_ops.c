@@ -1,0 +1,393 @@
+/* Translation of the integer instructions (RV64IM, loads/stores, control transfer); everything
+ * else is run by the interpreter one instruction at a time (tr_call_step). */
+#include "accel/jit/internal.h"
+#include "accel/jit/translate.h"
+
+static void ld(struct tr *t, int reg, unsigned r)
+{
+    if (r == 0)
+        emit_mov_ri(&t->e, reg, 0);
+    else
+        emit_mov_rm(&t->e, reg, HART_X(r));
+}
+
+static void st(struct tr *t, unsigned r, int reg)
+{
+    if (r != 0)
+        emit_mov_mr(&t->e, HART_X(r), reg);
+}
+
+/* rd = rs1 op rs2 (64-bit ALU group 1). */
+static void alu_rr(struct tr *t, enum x86_alu op, const struct rv_insn *d)
+{
+    ld(t, RAX, d->rs1);
+    emit_alu_rm(&t->e, op, RAX, HART_X(d->rs2));
+    st(t, d->rd, RAX);
+}
+
+static void alu_ri(struct tr *t, enum x86_alu op, const struct rv_insn *d)
+{
+    struct emitter *e = &t->e;
+
+    if (d->rd == d->rs1) {
+        if (d->imm != 0 || op == ALU_AND)
+            emit_alu_mi(e, op, HART_X(d->rd), d->imm);
+        return;
+    }
+    if (d->rs1 == 0) {
+        /* li / constant: 0 op imm */
+        int64_t v = op == ALU_AND ? 0 : d->imm;
+        emit_mov_mi(e, HART_X(d->rd), (int32_t)v);
+        return;
+    }
+    ld(t, RAX, d->rs1);
+    if (d->imm != 0 || op == ALU_AND)
+        emit_alu_ri(e, op, RAX, d->imm);
+    st(t, d->rd, RAX);
+}
+
+/* 32-bit ops: compute in eax, sign-extend the result. */
+static void alu_rr_w(struct tr *t, enum x86_alu op, const struct rv_insn *d)
+{
+    ld(t, RAX, d->rs1);
+    ld(t, RCX, d->rs2);
+    emit_alu_rr32(&t->e, op, RAX, RCX);
+    emit_movsxd(&t->e, RAX, RAX);
+    st(t, d->rd, RAX);
+}
+
+static void shift_imm(struct tr *t, enum x86_shift op, const struct rv_insn *d, bool word)
+{
+    ld(t, RAX, d->rs1);
+    if (word) {
+        if (d->imm)
+            emit_shift_ri32(&t->e, op, RAX, (unsigned)d->imm);
+        emit_movsxd(&t->e, RAX, RAX);
+    } else if (d->imm) {
+        emit_shift_ri(&t->e, op, RAX, (unsigned)d->imm);
+    }
+    st(t, d->rd, RAX);
+}
+
+static void shift_reg(struct tr *t, enum x86_shift op, const struct rv_insn *d, bool word)
+{
+    ld(t, RAX, d->rs1);
+    ld(t, RCX, d->rs2);
+    if (word) {
+        emit_shift_rcl32(&t->e, op, RAX);
+        emit_movsxd(&t->e, RAX, RAX);
+    } else {
+        emit_shift_rcl(&t->e, op, RAX);
+    }
+    st(t, d->rd, RAX);
+}
+
+static void set_cmp(struct tr *t, enum x86_cc cc, const struct rv_insn *d, bool imm)
+{
+    ld(t, RCX, d->rs1);
+    if (imm)
+        emit_alu_ri(&t->e, ALU_CMP, RCX, d->imm);
+    else
+        emit_alu_rm(&t->e, ALU_CMP, RCX, HART_X(d->rs2));
+    emit_setcc(&t->e, cc, RAX);
+    st(t, d->rd, RAX);
+}
+
+static void call2(struct tr *t, const struct rv_insn *d, uint64_t (*fn)(uint64_t, uint64_t))
+{
+    ld(t, RDI, d->rs1);
+    ld(t, RSI, d->rs2);
+    emit_call_abs(&t->e, (const void *)fn);
+    st(t, d->rd, RAX);
+}
+
+static void branch(struct tr *t, enum x86_cc cc, const struct rv_insn *d)
+{
+    ld(t, RAX, d->rs1);
+    if (d->rs2 == 0)
+        emit_test_rr(&t->e, RAX, RAX);
+    else
+        emit_alu_rm(&t->e, ALU_CMP, RAX, HART_X(d->rs2));
+    tr_branch_exit(t, cc, (int64_t)t->off + d->imm);
+}
+
+static void load(struct tr *t, const struct rv_insn *d, unsigned size, bool sign)
+{
+    tr_load(t, d->rd, d->rs1, d->imm, size, sign);
+    st(t, d->rd, RAX);
+}
+
+static void store(struct tr *t, const struct rv_insn *d, unsigned size)
+{
+    tr_store(t, d->rs1, d->imm, size, HART_X(d->rs2));
+}
+
+/* Link register value: the pc after this instruction. */
+static void link(struct tr *t, unsigned rd, int reg)
+{
+    if (rd == 0)
+        return;
+    emit_lea(&t->e, reg, x86_mem(R15, (int32_t)(t->off + t->len)));
+    st(t, rd, reg);
+}
+
+static bool is_fp_or_amo(unsigned op)
+{
+    return (op >= RV_OP_LR_W && op <= RV_OP_AMOMAXU_D) || (op >= RV_OP_FLW && op <= RV_OP_FMV_D_X);
+}
+
+bool tr_insn(struct tr *t, const struct rv_insn *d, uint32_t raw)
+{
+    struct emitter *e = &t->e;
+
+    switch (d->op) {
+    case RV_OP_LUI:
+        if (d->rd)
+            emit_mov_mi(e, HART_X(d->rd), d->imm);
+        return false;
+    case RV_OP_AUIPC:
+        if (d->rd) {
+            int64_t v = (int64_t)t->off + d->imm;
+            if (v == (int32_t)v) {
+                emit_lea(e, RAX, x86_mem(R15, (int32_t)v));
+            } else {
+                emit_mov_ri(e, RAX, (uint64_t)v);
+                emit_alu_rr(e, ALU_ADD, RAX, R15);
+            }
+            st(t, d->rd, RAX);
+        }
+        return false;
+    case RV_OP_JAL:
+        link(t, d->rd, RAX);
+        t->pend++;
+        tr_sync_instret(t);
+        tr_goto(t, (int64_t)t->off + d->imm);
+        return true;
+    case RV_OP_JALR:
+        ld(t, RAX, d->rs1);
+        if (d->imm)
+            emit_lea(e, RAX, x86_mem(RAX, d->imm));
+        emit_alu_ri(e, ALU_AND, RAX, -2);
+        link(t, d->rd, RCX);
+        t->pend++;
+        tr_sync_instret(t);
+        emit_jmp(e, t->j->stub_lookup);
+        return true;
+    case RV_OP_BEQ:
+        branch(t, CC_E, d);
+        return false;
+    case RV_OP_BNE:
+        branch(t, CC_NE, d);
+        return false;
+    case RV_OP_BLT:
+        branch(t, CC_L, d);
+        return false;
+    case RV_OP_BGE:
+        branch(t, CC_GE, d);
+        return false;
+    case RV_OP_BLTU:
+        branch(t, CC_B, d);
+        return false;
+    case RV_OP_BGEU:
+        branch(t, CC_AE, d);
+        return false;
+    case RV_OP_LB:
+        load(t, d, 1, true);
+        return false;
+    case RV_OP_LH:
+        load(t, d, 2, true);
+        return false;
+    case RV_OP_LW:
+        load(t, d, 4, true);
+        return false;
+    case RV_OP_LD:
+        load(t, d, 8, false);
+        return false;
+    case RV_OP_LBU:
+        load(t, d, 1, false);
+        return false;
+    case RV_OP_LHU:
+        load(t, d, 2, false);
+        return false;
+    case RV_OP_LWU:
+        load(t, d, 4, false);
+        return false;
+    case RV_OP_SB:
+        store(t, d, 1);
+        return false;
+    case RV_OP_SH:
+        store(t, d, 2);
+        return false;
+    case RV_OP_SW:
+        store(t, d, 4);
+        return false;
+    case RV_OP_SD:
+        store(t, d, 8);
+        return false;
+    case RV_OP_FENCE:
+        return false;
+    default:
+        break;
+    }
+
+    if (d->rd == 0 && d->op >= RV_OP_ADDI && d->op <= RV_OP_SRAW)
+        return false; /* hints and nops: no effect */
+    if (d->rd == 0 && d->op >= RV_OP_MUL && d->op <= RV_OP_REMUW)
+        return false;
+
+    switch (d->op) {
+    case RV_OP_ADDI:
+        alu_ri(t, ALU_ADD, d);
+        return false;
+    case RV_OP_XORI:
+        alu_ri(t, ALU_XOR, d);
+        return false;
+    case RV_OP_ORI:
+        alu_ri(t, ALU_OR, d);
+        return false;
+    case RV_OP_ANDI:
+        alu_ri(t, ALU_AND, d);
+        return false;
+    case RV_OP_SLTI:
+        set_cmp(t, CC_L, d, true);
+        return false;
+    case RV_OP_SLTIU:
+        set_cmp(t, CC_B, d, true);
+        return false;
+    case RV_OP_SLLI:
+        shift_imm(t, SHIFT_SHL, d, false);
+        return false;
+    case RV_OP_SRLI:
+        shift_imm(t, SHIFT_SHR, d, false);
+        return false;
+    case RV_OP_SRAI:
+        shift_imm(t, SHIFT_SAR, d, false);
+        return false;
+    case RV_OP_ADD:
+        alu_rr(t, ALU_ADD, d);
+        return false;
+    case RV_OP_SUB:
+        alu_rr(t, ALU_SUB, d);
+        return false;
+    case RV_OP_XOR:
+        alu_rr(t, ALU_XOR, d);
+        return false;
+    case RV_OP_OR:
+        alu_rr(t, ALU_OR, d);
+        return false;
+    case RV_OP_AND:
+        alu_rr(t, ALU_AND, d);
+        return false;
+    case RV_OP_SLT:
+        set_cmp(t, CC_L, d, false);
+        return false;
+    case RV_OP_SLTU:
+        set_cmp(t, CC_B, d, false);
+        return false;
+    case RV_OP_SLL:
+        shift_reg(t, SHIFT_SHL, d, false);
+        return false;
+    case RV_OP_SRL:
+        shift_reg(t, SHIFT_SHR, d, false);
+        return false;
+    case RV_OP_SRA:
+        shift_reg(t, SHIFT_SAR, d, false);
+        return false;
+    case RV_OP_ADDIW:
+        ld(t, RAX, d->rs1);
+        if (d->imm)
+            emit_alu_ri32(e, ALU_ADD, RAX, d->imm);
+        emit_movsxd(e, RAX, RAX);
+        st(t, d->rd, RAX);
+        return false;
+    case RV_OP_SLLIW:
+        shift_imm(t, SHIFT_SHL, d, true);
+        return false;
+    case RV_OP_SRLIW:
+        shift_imm(t, SHIFT_SHR, d, true);
+        return false;
+    case RV_OP_SRAIW:
+        shift_imm(t, SHIFT_SAR, d, true);
+        return false;
+    case RV_OP_ADDW:
+        alu_rr_w(t, ALU_ADD, d);
+        return false;
+    case RV_OP_SUBW:
+        alu_rr_w(t, ALU_SUB, d);
+        return false;
+    case RV_OP_SLLW:
+        shift_reg(t, SHIFT_SHL, d, true);
+        return false;
+    case RV_OP_SRLW:
+        shift_reg(t, SHIFT_SHR, d, true);
+        return false;
+    case RV_OP_SRAW:
+        shift_reg(t, SHIFT_SAR, d, true);
+        return false;
+    case RV_OP_MUL:
+        ld(t, RAX, d->rs1);
+        ld(t, RCX, d->rs2);
+        emit_imul_rr(e, RAX, RCX);
+        st(t, d->rd, RAX);
+        return false;
+    case RV_OP_MULW:
+        ld(t, RAX, d->rs1);
+        ld(t, RCX, d->rs2);
+        emit_imul_rr32(e, RAX, RCX);
+        emit_movsxd(e, RAX, RAX);
+        st(t, d->rd, RAX);
+        return false;
+    case RV_OP_MULH:
+    case RV_OP_MULHU:
+        ld(t, RAX, d->rs1);
+        ld(t, RCX, d->rs2);
+        emit_f7(e, d->op == RV_OP_MULH ? 5 : 4, RCX);
+        st(t, d->rd, RDX);
+        return false;
+    case RV_OP_MULHSU:
+        /* Unsigned high product, minus rs2 when rs1 is negative. */
+        ld(t, RAX, d->rs1);
+        ld(t, RCX, d->rs2);
+        emit_f7(e, 4, RCX);
+        ld(t, RAX, d->rs1);
+        emit_shift_ri(e, SHIFT_SAR, RAX, 63);
+        emit_alu_rr(e, ALU_AND, RAX, RCX);
+        emit_alu_rr(e, ALU_SUB, RDX, RAX);
+        st(t, d->rd, RDX);
+        return false;
+    case RV_OP_DIV:
+        call2(t, d, jit_helper_div);
+        return false;
+    case RV_OP_DIVU:
+        call2(t, d, jit_helper_divu);
+        return false;
+    case RV_OP_REM:
+        call2(t, d, jit_helper_rem);
+        return false;
+    case RV_OP_REMU:
+        call2(t, d, jit_helper_remu);
+        return false;
+    case RV_OP_DIVW:
+        call2(t, d, jit_helper_divw);
+        return false;
+    case RV_OP_DIVUW:
+        call2(t, d, jit_helper_divuw);
+        return false;
+    case RV_OP_REMW:
+        call2(t, d, jit_helper_remw);
+        return false;
+    case RV_OP_REMUW:
+        call2(t, d, jit_helper_remuw);
+        return false;
+    default:
+        break;
+    }
+    /* The interpreter runs the rest. FP and atomics keep the block going when they retire
+     * normally; system instructions may change the mode, TLBs or interrupts: the block ends. */
+    if (is_fp_or_amo(d->op)) {
+        tr_call_step(t, raw, false);
+        return false;
+    }
+    tr_call_step(t, raw, true);
+    return true;
+}
