@@ -85,10 +85,12 @@ static uint8_t *block_for(struct jit *j, struct jit_page *p, unsigned off)
 
 void jit_exec(struct jit *j, struct rv_hart *h, uint64_t budget)
 {
-    j->limit = h->instret + budget;
+    const uint64_t end = h->instret + budget;
+
+    j->limit = end;
     j->chain_site = NULL;
     while (!atomic_load_explicit(&h->attention, memory_order_relaxed) && !h->wfi &&
-           h->instret < j->limit) {
+           h->instret < end) {
         if (atomic_load_explicit(&j->dma_pending, memory_order_relaxed))
             jit_flush_dma(j);
         uint64_t cause = rv_interrupt_pending(h);
@@ -127,6 +129,7 @@ void jit_exec(struct jit *j, struct rv_hart *h, uint64_t budget)
         j->enter(h, j, code, pc & RV_PAGE_MASK);
         if (j->check) {
             j->chain_site = NULL; /* each block returns, so every one is checked */
+            j->limit = end;
             if (!jit_check_after(j, h)) {
                 vm_request_panic(j->vm);
                 return;

@@ -81,11 +81,17 @@ int jit_helper_step(struct rv_hart *h, uint32_t raw)
     struct jit *j = jit_of(h);
     uint64_t next = h->pc + ((raw & 3) == 3 ? 4 : 2);
 
-    if (j->check && (raw & 0x7f) != 0x73) {
-        /* Memory operations among the interpreted instructions (FP loads/stores, AMOs):
-         * treated as possible MMIO so the checker skips the block. */
-        unsigned opc = raw & 0x7f;
+    if (j->check) {
+        /* What cannot run twice with the same result: memory operations among the
+         * interpreted instructions (their stores are not logged), reads of the clock or of
+         * device-driven mip bits, WFI. The checker skips such blocks. */
+        unsigned opc = raw & 0x7f, csr = raw >> 20;
         if (opc == 0x07 || opc == 0x27 || opc == 0x2f)
+            j->check_mmio = true;
+        if (opc == 0x73 && ((raw >> 12) & 7) != 0 &&
+            (csr == CSR_TIME || csr == CSR_MIP || csr == CSR_SIP))
+            j->check_mmio = true;
+        if (raw == 0x10500073)
             j->check_mmio = true;
     }
     j->code_changed = false;
