@@ -18,6 +18,7 @@
 
 #include "devices/virtqueue.h"
 
+struct event_loop;
 struct guest_mem;
 
 /* Device status bits (virtio 1.x, 2.1). */
@@ -78,6 +79,7 @@ struct virtio_device {
 
     /* Filled by the transport. */
     const struct guest_mem *mem;
+    struct event_loop *loop; /* the thread queue handlers run on; devices may add fds to it */
     uint64_t guest_features; /* accepted at FEATURES_OK */
     const struct virtio_transport_ops *transport;
     void *transport_opaque;

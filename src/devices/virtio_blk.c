@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backends/block_aio.h"
 #include "backends/blockdev.h"
 #include "core/log.h"
 #include "devices/virtio.h"
@@ -54,13 +55,31 @@ struct virtio_blk_req_header {
     uint64_t sector;
 };
 
+/* One request between pop and push. Requests are recycled through a free list; at most a
+ * queue's worth exist. */
+struct blk_req {
+    struct blk_aio_req aio; /* first: completions hand back a struct blk_aio_req * */
+    struct virtio_blk *b;
+    unsigned gen;     /* the device generation it was popped in (see reset) */
+    uint32_t written; /* payload bytes stored for the driver */
+    struct blk_req *next_free;
+    struct iovec iov[VIRTQ_MAX_SEGS];
+    struct virtq_elem elem;
+};
+
 struct virtio_blk {
     struct virtio_device vdev; /* first: ops receive a struct virtio_device * */
     struct virtqueue vq;
     struct blockdev *bdev;
     struct virtio_blk_config config;
     char id[VIRTIO_BLK_ID_BYTES];
-    struct virtq_elem elem; /* one request at a time, under vdev.lock */
+    /* Under vdev.lock: */
+    struct blk_aio *aio; /* started with the first request; NULL: serve synchronously */
+    bool aio_failed;
+    struct blk_req *free_reqs;
+    unsigned inflight;          /* submitted to the workers in this generation */
+    struct blk_req *held_flush; /* a FLUSH waiting for the requests before it */
+    unsigned gen;               /* bumped by reset: older completions are dropped */
 };
 
 static void blk_read_config(struct virtio_device *dev, uint32_t offset, void *buf, uint32_t len)
@@ -83,38 +102,126 @@ static bool range_ok(const struct virtio_blk *b, uint64_t sector, uint64_t len)
     return len <= size - sector * SECTOR_SIZE;
 }
 
-/* Runs one request; returns its status and sets *written (payload bytes stored). */
-static uint8_t handle_request(struct virtio_blk *b, const struct virtq_elem *e,
-                              const struct virtio_blk_req_header *h, uint32_t *written)
+static struct blk_req *req_alloc(struct virtio_blk *b)
 {
-    const struct iovec *data_out = &e->iov[0];
-    const struct iovec *data_in = &e->iov[e->nout];
-    uint64_t out_len = e->out_len - sizeof(*h);
-    uint64_t in_len = e->in_len - 1; /* the status byte is the last writable byte */
-    struct iovec iov[VIRTQ_MAX_SEGS];
-    unsigned n = 0;
-    int r;
+    struct blk_req *r = b->free_reqs;
+    if (r) {
+        b->free_reqs = r->next_free;
+        return r;
+    }
+    r = malloc(sizeof(*r));
+    if (!r)
+        log_error("virtio-blk: out of memory for a request");
+    return r;
+}
 
-    *written = 0;
-    switch (h->type) {
+static void req_free(struct virtio_blk *b, struct blk_req *r)
+{
+    r->next_free = b->free_reqs;
+    b->free_reqs = r;
+}
+
+/* The status byte goes into the last writable byte of the chain; then the chain is used. */
+static void req_finish(struct virtio_blk *b, struct blk_req *r, uint8_t status)
+{
+    const struct virtq_elem *e = &r->elem;
+
+    virtq_iov_from_buf(&e->iov[e->nout], e->nin, e->in_len - 1, &status, 1);
+    virtqueue_push(&b->vq, e, r->written + 1);
+    req_free(b, r);
+}
+
+static void blk_complete(void *opaque, struct blk_aio_req *done);
+static void process_queue(struct virtio_blk *b);
+
+static uint8_t status_of(const struct blk_req *r)
+{
+    if (r->aio.result == 0)
+        return VIRTIO_BLK_S_OK;
+    log_error("virtio-blk: %s failed: %s",
+              r->aio.op == BLK_AIO_FLUSH  ? "flush"
+              : r->aio.op == BLK_AIO_READ ? "read"
+                                          : "write",
+              strerror(-r->aio.result));
+    return VIRTIO_BLK_S_IOERR;
+}
+
+/* Hands a prepared transfer or flush to a worker; without a pool (no event loop, or it could
+ * not start) it runs right here. */
+static void req_submit(struct virtio_blk *b, struct blk_req *r)
+{
+    if (!b->aio && !b->aio_failed && b->vdev.loop &&
+        blk_aio_create(b->bdev, b->vdev.loop, BLK_AIO_DEFAULT_THREADS, blk_complete, b, &b->aio) <
+            0)
+        b->aio_failed = true;
+    if (b->aio) {
+        b->inflight++;
+        blk_aio_submit(b->aio, &r->aio);
+        return;
+    }
+    struct blk_aio_req *a = &r->aio;
+    a->result = a->op == BLK_AIO_FLUSH  ? blockdev_flush(b->bdev)
+                : a->op == BLK_AIO_READ ? blockdev_preadv(b->bdev, a->iov, a->iovcnt, a->offset)
+                                        : blockdev_pwritev(b->bdev, a->iov, a->iovcnt, a->offset);
+    if (a->result < 0)
+        r->written = 0;
+    req_finish(b, r, status_of(r));
+}
+
+/* A FLUSH covers the writes completed before it: it waits until everything submitted earlier
+ * has finished, and the queue is not read further meanwhile. */
+static void submit_flush(struct virtio_blk *b, struct blk_req *r)
+{
+    if (b->inflight) {
+        b->held_flush = r;
+        return;
+    }
+    req_submit(b, r);
+}
+
+/* Parses one popped chain and starts it; requests that need no I/O finish at once. */
+static void req_start(struct virtio_blk *b, struct blk_req *r)
+{
+    const struct virtq_elem *e = &r->elem;
+    struct virtio_blk_req_header h;
+
+    r->written = 0;
+    if (e->out_len < sizeof(h) || e->in_len < 1 || e->in_len - 1 > UINT32_MAX) {
+        /* No header or nowhere to put the status: hand the buffers back untouched. */
+        TRACE(TRACE_GUEST_ERRORS, "virtio-blk: request without header or status byte dropped");
+        virtqueue_push(&b->vq, e, 0);
+        req_free(b, r);
+        return;
+    }
+    virtq_iov_to_buf(e->iov, e->nout, 0, &h, sizeof(h));
+    TRACE(TRACE_VIRTIO, "virtio-blk: req %u type %u sector %llu out %llu in %llu segs %u+%u",
+          e->head, h.type, (unsigned long long)h.sector, (unsigned long long)e->out_len,
+          (unsigned long long)e->in_len, e->nout, e->nin);
+    uint64_t out_len = e->out_len - sizeof(h);
+    uint64_t in_len = e->in_len - 1; /* the status byte is the last writable byte */
+
+    switch (h.type) {
     case VIRTIO_BLK_T_IN:
     case VIRTIO_BLK_T_OUT: {
-        bool is_write = h->type == VIRTIO_BLK_T_OUT;
+        bool is_write = h.type == VIRTIO_BLK_T_OUT;
         uint64_t len = is_write ? out_len : in_len;
-        if (!range_ok(b, h->sector, len)) {
+        if (!range_ok(b, h.sector, len)) {
             TRACE(TRACE_GUEST_ERRORS,
                   "virtio-blk: %s of %llu bytes at sector %llu: out of range or not whole sectors",
                   is_write ? "write" : "read", (unsigned long long)len,
-                  (unsigned long long)h->sector);
-            return VIRTIO_BLK_S_IOERR;
+                  (unsigned long long)h.sector);
+            req_finish(b, r, VIRTIO_BLK_S_IOERR);
+            return;
         }
-        if (is_write && blockdev_readonly(b->bdev))
-            return VIRTIO_BLK_S_IOERR;
+        if (is_write && blockdev_readonly(b->bdev)) {
+            req_finish(b, r, VIRTIO_BLK_S_IOERR);
+            return;
+        }
         /* Payload iovecs: skip the header in front of the write data, and stop before the
          * status byte after the read buffers. */
-        const struct iovec *src = is_write ? data_out : data_in;
-        unsigned nsrc = is_write ? e->nout : e->nin;
-        uint64_t skip = is_write ? sizeof(*h) : 0, left = len;
+        const struct iovec *src = is_write ? &e->iov[0] : &e->iov[e->nout];
+        unsigned nsrc = is_write ? e->nout : e->nin, n = 0;
+        uint64_t skip = is_write ? sizeof(h) : 0, left = len;
         for (unsigned i = 0; i < nsrc && left > 0; i++) {
             if (skip >= src[i].iov_len) {
                 skip -= src[i].iov_len;
@@ -123,58 +230,87 @@ static uint8_t handle_request(struct virtio_blk *b, const struct virtq_elem *e,
             uint64_t chunk = src[i].iov_len - skip;
             if (chunk > left)
                 chunk = left;
-            iov[n++] = (struct iovec){(uint8_t *)src[i].iov_base + skip, chunk};
+            r->iov[n++] = (struct iovec){(uint8_t *)src[i].iov_base + skip, chunk};
             left -= chunk;
             skip = 0;
         }
-        uint64_t off = h->sector * SECTOR_SIZE;
-        r = is_write ? blockdev_pwritev(b->bdev, iov, (int)n, off)
-                     : blockdev_preadv(b->bdev, iov, (int)n, off);
-        if (r < 0) {
-            log_error("virtio-blk: %s at sector %llu failed: %s", is_write ? "write" : "read",
-                      (unsigned long long)h->sector, strerror(-r));
-            return VIRTIO_BLK_S_IOERR;
-        }
-        if (!is_write)
-            *written = (uint32_t)len;
-        return VIRTIO_BLK_S_OK;
+        r->aio = (struct blk_aio_req){.op = is_write ? BLK_AIO_WRITE : BLK_AIO_READ,
+                                      .iov = r->iov,
+                                      .iovcnt = (int)n,
+                                      .offset = h.sector * SECTOR_SIZE};
+        r->written = is_write ? 0 : (uint32_t)len;
+        req_submit(b, r);
+        return;
     }
     case VIRTIO_BLK_T_FLUSH:
-        r = blockdev_flush(b->bdev);
-        if (r < 0) {
-            log_error("virtio-blk: flush failed: %s", strerror(-r));
-            return VIRTIO_BLK_S_IOERR;
-        }
-        return VIRTIO_BLK_S_OK;
+        r->aio = (struct blk_aio_req){.op = BLK_AIO_FLUSH};
+        submit_flush(b, r);
+        return;
     case VIRTIO_BLK_T_GET_ID: {
         size_t len = in_len < VIRTIO_BLK_ID_BYTES ? (size_t)in_len : VIRTIO_BLK_ID_BYTES;
-        *written = (uint32_t)virtq_iov_from_buf(data_in, e->nin, 0, b->id, len);
-        return VIRTIO_BLK_S_OK;
+        r->written = (uint32_t)virtq_iov_from_buf(&e->iov[e->nout], e->nin, 0, b->id, len);
+        req_finish(b, r, VIRTIO_BLK_S_OK);
+        return;
     }
     default:
-        return VIRTIO_BLK_S_UNSUPP;
+        req_finish(b, r, VIRTIO_BLK_S_UNSUPP);
+        return;
     }
 }
 
-static void process_one(struct virtio_blk *b, const struct virtq_elem *e)
+/* Pops and starts everything available, unless a FLUSH is waiting. Caller holds vdev.lock. */
+static void process_queue(struct virtio_blk *b)
 {
-    struct virtio_blk_req_header h;
+    do {
+        virtqueue_disable_notify(&b->vq);
+        while (!b->held_flush) {
+            struct blk_req *r = req_alloc(b);
+            if (!r)
+                break; /* retried on the next kick or completion */
+            int got = virtqueue_pop(&b->vq, &r->elem);
+            if (got <= 0) {
+                req_free(b, r);
+                if (got < 0)
+                    virtio_set_needs_reset(&b->vdev);
+                break;
+            }
+            r->b = b;
+            r->gen = b->gen;
+            req_start(b, r);
+        }
+        virtio_notify_used(&b->vdev, 0);
+        /* While a FLUSH waits, kicks stay off: its completion resumes the queue. */
+    } while (!b->held_flush && virtqueue_enable_notify(&b->vq));
+}
 
-    if (e->out_len < sizeof(h) || e->in_len < 1 || e->in_len - 1 > UINT32_MAX) {
-        /* No header or nowhere to put the status: hand the buffers back untouched. */
-        TRACE(TRACE_GUEST_ERRORS, "virtio-blk: request without header or status byte dropped");
-        virtqueue_push(&b->vq, e, 0);
-        return;
+/* Event-loop thread: requests came back from the workers. */
+static void blk_complete(void *opaque, struct blk_aio_req *done)
+{
+    struct virtio_blk *b = opaque;
+
+    pthread_mutex_lock(&b->vdev.lock);
+    while (done) {
+        struct blk_req *r = (struct blk_req *)done;
+        done = done->next;
+        if (r->gen != b->gen) {
+            req_free(b, r); /* popped before a reset: the driver forgot it */
+            continue;
+        }
+        b->inflight--;
+        if (r->aio.result < 0)
+            r->written = 0;
+        req_finish(b, r, status_of(r));
     }
-    virtq_iov_to_buf(e->iov, e->nout, 0, &h, sizeof(h));
-    uint32_t written;
-    uint8_t status = handle_request(b, e, &h, &written);
-    TRACE(TRACE_VIRTIO, "virtio-blk: req %u type %u sector %llu out %llu in %llu segs %u+%u -> %u",
-          e->head, h.type, (unsigned long long)h.sector, (unsigned long long)e->out_len,
-          (unsigned long long)e->in_len, e->nout, e->nin, status);
-    /* The status byte goes into the last writable byte of the chain. */
-    virtq_iov_from_buf(&e->iov[e->nout], e->nin, e->in_len - 1, &status, 1);
-    virtqueue_push(&b->vq, e, written + 1);
+    if (b->held_flush && !b->inflight) {
+        struct blk_req *f = b->held_flush;
+        b->held_flush = NULL;
+        req_submit(b, f);
+    }
+    if (b->vq.ready && !b->vq.broken)
+        process_queue(b); /* also resumes a queue stopped behind a FLUSH */
+    else
+        virtio_notify_used(&b->vdev, 0);
+    pthread_mutex_unlock(&b->vdev.lock);
 }
 
 static void blk_queue_notify(struct virtio_device *dev, unsigned q)
@@ -182,30 +318,53 @@ static void blk_queue_notify(struct virtio_device *dev, unsigned q)
     struct virtio_blk *b = (struct virtio_blk *)dev;
     (void)q;
 
-    do {
-        virtqueue_disable_notify(&b->vq);
-        for (;;) {
-            int r = virtqueue_pop(&b->vq, &b->elem);
-            if (r < 0) {
-                virtio_set_needs_reset(dev);
-                break;
-            }
-            if (r == 0)
-                break;
-            process_one(b, &b->elem);
-        }
-        virtio_notify_used(dev, 0);
-    } while (virtqueue_enable_notify(&b->vq));
+    if (!b->held_flush)
+        process_queue(b);
+}
+
+/* Device reset, vdev.lock held: wait for the workers (they take no device lock), then forget
+ * every request of the old generation. */
+static void blk_reset(struct virtio_device *dev)
+{
+    struct virtio_blk *b = (struct virtio_blk *)dev;
+
+    if (b->aio)
+        blk_aio_drain(b->aio);
+    b->gen++;
+    b->inflight = 0;
+    if (b->held_flush) {
+        req_free(b, b->held_flush);
+        b->held_flush = NULL;
+    }
+}
+
+static void free_list(struct blk_req *r)
+{
+    while (r) {
+        struct blk_req *next = r->next_free;
+        free(r);
+        r = next;
+    }
 }
 
 static void blk_destroy(struct virtio_device *dev)
 {
-    free(dev);
+    struct virtio_blk *b = (struct virtio_blk *)dev;
+
+    for (struct blk_aio_req *a = blk_aio_destroy(b->aio); a;) {
+        struct blk_aio_req *next = a->next;
+        free(a);
+        a = next;
+    }
+    free(b->held_flush);
+    free_list(b->free_reqs);
+    free(b);
 }
 
 static const struct virtio_device_ops blk_ops = {
     .read_config = blk_read_config,
     .queue_notify = blk_queue_notify,
+    .reset = blk_reset,
     .destroy = blk_destroy,
 };
 

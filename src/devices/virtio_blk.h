@@ -1,6 +1,8 @@
 /*
- * virtio-blk (virtio 1.x, 5.2): one request queue served on the event-loop thread.
- * Supports IN, OUT, FLUSH and GET_ID; read-only backends refuse writes with IOERR.
+ * virtio-blk (virtio 1.x, 5.2): one request queue, popped on the event-loop thread.
+ * Supports IN, OUT, FLUSH and GET_ID; read-only backends refuse writes with IOERR. Transfers
+ * and flushes run on a pool of I/O threads (block_aio), several at a time; a FLUSH waits for
+ * the requests before it.
  */
 #ifndef KVMU_DEVICES_VIRTIO_BLK_H
 #define KVMU_DEVICES_VIRTIO_BLK_H

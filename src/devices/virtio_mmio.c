@@ -505,6 +505,7 @@ int virtio_mmio_create(struct guest_mem *mem, struct event_loop *loop, struct ir
         m->kicks[q].fd = fd;
     }
     dev->mem = mem;
+    dev->loop = loop;
     dev->transport = &mmio_transport_ops;
     dev->transport_opaque = m;
     reset_locked(m);

@@ -685,6 +685,7 @@ int virtio_pci_create(struct guest_mem *mem, struct event_loop *loop, struct vir
         vp->kicks[q].fd = fd;
     }
     dev->mem = mem;
+    dev->loop = loop;
     dev->transport = &pci_transport_ops;
     dev->transport_opaque = vp;
     reset_locked(vp);

@@ -1,6 +1,7 @@
 /* virtio-blk over virtio-mmio, end to end: a fake driver on fake guest RAM, a temp-file disk,
  * kicks delivered through the event loop run on the test thread. */
 #include <errno.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -375,6 +376,129 @@ static void test_bad_ring_address_needs_reset(void **state)
     destroy_device(f);
 }
 
+/* A disk whose transfers take a while, recording how many run at once and what a flush saw. */
+struct slow_disk {
+    struct blockdev bdev;
+    pthread_mutex_t lock;
+    unsigned active, max_active, writes_done, writes_done_at_flush, active_at_flush, flushes;
+    uint8_t data[DISK_SIZE];
+};
+
+static int slow_rw(struct blockdev *bdev, const struct iovec *iov, int n, uint64_t off, bool wr)
+{
+    struct slow_disk *d = (struct slow_disk *)bdev;
+    pthread_mutex_lock(&d->lock);
+    if (++d->active > d->max_active)
+        d->max_active = d->active;
+    pthread_mutex_unlock(&d->lock);
+    usleep(30000);
+    for (int i = 0; i < n; i++) {
+        if (wr)
+            memcpy(d->data + off, iov[i].iov_base, iov[i].iov_len);
+        else
+            memcpy(iov[i].iov_base, d->data + off, iov[i].iov_len);
+        off += iov[i].iov_len;
+    }
+    pthread_mutex_lock(&d->lock);
+    d->active--;
+    d->writes_done += wr;
+    pthread_mutex_unlock(&d->lock);
+    return 0;
+}
+
+static int slow_preadv(struct blockdev *b, const struct iovec *iov, int n, uint64_t off)
+{
+    return slow_rw(b, iov, n, off, false);
+}
+
+static int slow_pwritev(struct blockdev *b, const struct iovec *iov, int n, uint64_t off)
+{
+    return slow_rw(b, iov, n, off, true);
+}
+
+static int slow_flush(struct blockdev *bdev)
+{
+    struct slow_disk *d = (struct slow_disk *)bdev;
+    pthread_mutex_lock(&d->lock);
+    d->flushes++;
+    d->writes_done_at_flush = d->writes_done;
+    d->active_at_flush = d->active;
+    pthread_mutex_unlock(&d->lock);
+    return 0;
+}
+
+static void slow_destroy(struct blockdev *bdev)
+{
+    (void)bdev;
+}
+
+static const struct blockdev_ops slow_ops = {
+    .preadv = slow_preadv, .pwritev = slow_pwritev, .flush = slow_flush, .destroy = slow_destroy};
+
+/* Several requests made available with one kick: the transfers overlap on the I/O threads, the
+ * FLUSH behind them starts only once every earlier write finished, and a read after the flush
+ * sees the data. The vCPU side (the kick) returns at once. */
+static void test_requests_in_flight_and_flush_order(void **state)
+{
+    struct fixture *f = *state;
+    struct slow_disk *d = test_calloc(1, sizeof(*d));
+    d->bdev = (struct blockdev){.ops = &slow_ops, .size = DISK_SIZE};
+    pthread_mutex_init(&d->lock, NULL);
+    assert_int_equal(virtio_blk_create(&d->bdev, "slow", &f->vdev), 0);
+    struct irq_line line = {.set = irq_set, .opaque = f, .num = 1};
+    assert_int_equal(virtio_mmio_create(&f->mem, f->loop, line, f->vdev, &f->m), 0);
+    driver_init(f, default_features);
+
+    enum { NW = 4 };
+    struct virtq_avail *a = gptr(f, AVAIL);
+    struct virtq_used *u = gptr(f, USED);
+    for (unsigned i = 0; i <= NW; i++) {
+        bool flush = i == NW;
+        uint32_t hdr[4] = {flush ? VIRTIO_BLK_T_FLUSH : VIRTIO_BLK_T_OUT, 0, 8 * i, 0};
+        memcpy(gptr(f, HDR + 16 * i), hdr, sizeof(hdr));
+        memset(gptr(f, DATA + 4096 * i), 0x10 + i, 4096);
+        *(uint8_t *)gptr(f, STATUS_BYTE + i) = 0xee;
+        set_desc(f, 3 * i, HDR + 16 * i, 16, VIRTQ_DESC_F_NEXT, 3 * i + (flush ? 2 : 1));
+        set_desc(f, 3 * i + 1, DATA + 4096 * i, 4096, VIRTQ_DESC_F_NEXT, 3 * i + 2);
+        set_desc(f, 3 * i + 2, STATUS_BYTE + i, 1, VIRTQ_DESC_F_WRITE, 0);
+        a->ring[i] = (uint16_t)(3 * i);
+    }
+    __atomic_store_n(&a->idx, NW + 1, __ATOMIC_RELEASE);
+    wr(f, 0x50, 0);
+    for (int i = 0; i < 200 && __atomic_load_n(&u->idx, __ATOMIC_ACQUIRE) != NW + 1; i++)
+        assert_true(event_loop_run_once(f->loop, 100) >= 0);
+    assert_int_equal(u->idx, NW + 1);
+    for (unsigned i = 0; i <= NW; i++)
+        assert_int_equal(*(uint8_t *)gptr(f, STATUS_BYTE + i), S_OK);
+    assert_true(d->max_active >= 2);
+    assert_int_equal(d->flushes, 1);
+    assert_int_equal(d->writes_done_at_flush, NW);
+    assert_int_equal(d->active_at_flush, 0);
+    /* The flush completed last. */
+    assert_int_equal(u->ring[NW].id, 3 * NW);
+    assert_int_equal(d->data[8 * 512 * 3], 0x13);
+    assert_true(f->irq);
+
+    /* A reset while transfers are in flight waits for them and drops their completions. */
+    a->ring[a->idx % QSIZE] = 0;
+    __atomic_store_n(&a->idx, (uint16_t)(a->idx + 1), __ATOMIC_RELEASE);
+    wr(f, 0x50, 0);
+    assert_true(event_loop_run_once(f->loop, 100) >= 0); /* popped and submitted */
+    virtio_mmio_reset(f->m);
+    assert_int_equal(d->active, 0);
+    for (int i = 0; i < 3; i++)
+        assert_true(event_loop_run_once(f->loop, 50) >= 0);
+    assert_int_equal(u->idx, NW + 1); /* nothing pushed into the reset queue */
+    /* And the device works again after the driver sets it up anew. */
+    driver_init(f, default_features);
+    assert_int_equal(request(f, VIRTIO_BLK_T_IN, 8, 512, NULL), S_OK);
+    assert_int_equal(*(uint8_t *)gptr(f, DATA), 0x11);
+    virtio_mmio_destroy(f->m);
+    virtio_device_destroy(f->vdev);
+    pthread_mutex_destroy(&d->lock);
+    test_free(d);
+}
+
 int main(void)
 {
     log_trace_mask_value = TRACE_GUEST_ERRORS;
@@ -388,6 +512,7 @@ int main(void)
         T(test_malformed_chain_needs_reset),
         T(test_missing_status_byte_dropped),
         T(test_bad_ring_address_needs_reset),
+        T(test_requests_in_flight_and_flush_order),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
