@@ -408,3 +408,29 @@ void emit_stmxcsr(struct emitter *e, struct x86_mem m)
 {
     op_rm(e, false, 0x0fae, 3, m, false);
 }
+
+void emit_sse_rr_w(struct emitter *e, uint8_t prefix, uint8_t op, int dst, int src)
+{
+    if (prefix)
+        emit_u8(e, prefix);
+    op_rr(e, true, 0x0f00u | op, dst, src);
+}
+
+void emit_sse_rm_w(struct emitter *e, uint8_t prefix, uint8_t op, int dst, struct x86_mem m)
+{
+    if (prefix)
+        emit_u8(e, prefix);
+    op_rm(e, true, 0x0f00u | op, dst, m, false);
+}
+
+void emit_movd_rx(struct emitter *e, int reg, int xmm)
+{
+    emit_u8(e, 0x66);
+    op_rr(e, false, 0x0f7e, xmm, reg);
+}
+
+void emit_mov_m32i(struct emitter *e, struct x86_mem m, int32_t imm)
+{
+    op_rm(e, false, 0xc7, 0, m, false);
+    emit_u32(e, (uint32_t)imm);
+}

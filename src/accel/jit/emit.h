@@ -146,6 +146,12 @@ void emit_patch_rel32(uint8_t *field, const void *target);
 /* SSE scalar ops: prefix (F3 single, F2 double, 66 or none), 0F opcode, xmm or memory. */
 void emit_sse_rr(struct emitter *e, uint8_t prefix, uint8_t op, int dst, int src);
 void emit_sse_rm(struct emitter *e, uint8_t prefix, uint8_t op, int dst, struct x86_mem m);
+/* The same with REX.W (cvtsi2sd/cvtsd2si with 64-bit integer operands). */
+void emit_sse_rr_w(struct emitter *e, uint8_t prefix, uint8_t op, int dst, int src);
+void emit_sse_rm_w(struct emitter *e, uint8_t prefix, uint8_t op, int dst, struct x86_mem m);
+/* movd r32 <- xmm (66 0F 7E). */
+void emit_movd_rx(struct emitter *e, int reg, int xmm);
+void emit_mov_m32i(struct emitter *e, struct x86_mem m, int32_t imm);
 /* movq xmm <-> r64 (66 REX.W 0F 6E / 7E). */
 void emit_movq_xr(struct emitter *e, int xmm, int reg);
 void emit_movq_rx(struct emitter *e, int reg, int xmm);

@@ -88,6 +88,22 @@ void tr_branch_exit(struct tr *t, enum x86_cc cc, int64_t toff)
     f->target = toff;
 }
 
+struct fixup *tr_step_fixup(struct tr *t, enum x86_cc cc, uint32_t raw)
+{
+    struct fixup *f = add_fixup(t, FIX_STEP, emit_jcc(&t->e, cc, NULL));
+    f->raw = raw;
+    return f;
+}
+
+void tr_fixup_also(struct tr *t, struct fixup *f, enum x86_cc cc)
+{
+    uint8_t *jcc = emit_jcc(&t->e, cc, NULL);
+    if (f->nmore < sizeof(f->more_jcc) / sizeof(f->more_jcc[0]))
+        f->more_jcc[f->nmore++] = jcc;
+    else
+        t->e.overflow = true; /* a translator bug: fail loudly rather than jump nowhere */
+}
+
 /* Exit to the dispatcher at page offset off (instret already added). */
 static void emit_exit_at(struct tr *t, unsigned off)
 {
@@ -178,8 +194,11 @@ static void emit_fixups(struct tr *t)
 
     for (unsigned i = 0; i < t->nfix; i++) {
         struct fixup *f = &t->fix[i];
-        if (!e->overflow)
+        if (!e->overflow) {
             emit_patch_rel32(f->jcc, emit_here(e));
+            for (unsigned k = 0; k < f->nmore; k++)
+                emit_patch_rel32(f->more_jcc[k], emit_here(e));
+        }
         switch (f->kind) {
         case FIX_ENTRY:
             emit_exit_at(t, f->off);
@@ -187,6 +206,18 @@ static void emit_fixups(struct tr *t)
         case FIX_BRANCH:
             add_instret(t, f->pend);
             emit_goto(t, f->target);
+            break;
+        case FIX_STEP:
+            /* The step counts this instruction itself; the body counts it again later. */
+            tr_sync_pc(t, f->off);
+            add_instret(t, f->pend);
+            emit_hart_arg(t, RDI);
+            emit_mov_ri(e, RSI, f->raw);
+            emit_call_abs(e, (const void *)jit_helper_step);
+            emit_test_rr32(e, RAX, RAX);
+            emit_jcc(e, CC_NE, t->j->stub_exit);
+            emit_alu_mi(e, ALU_SUB, HART_FIELD(instret), (int32_t)f->pend + 1);
+            emit_jmp(e, f->resume);
             break;
         case FIX_LOAD:
         case FIX_STORE:

@@ -384,6 +384,8 @@ bool tr_insn(struct tr *t, const struct rv_insn *d, uint32_t raw)
     }
     /* The interpreter runs the rest. FP and atomics keep the block going when they retire
      * normally; system instructions may change the mode, TLBs or interrupts: the block ends. */
+    if (tr_fp(t, d, raw))
+        return false;
     if (is_fp_or_amo(d->op)) {
         tr_call_step(t, raw, false);
         return false;

@@ -1,0 +1,360 @@
+/*
+ * F and D instructions on the host's SSE unit, with exactly the RISC-V results.
+ *
+ * The approach of the FPU library's fast path (src/cpu/riscv/fpu.c), done inline: in RNE (the
+ * host's own mode, which kvmu never changes) and once the guest's NX flag is set (it is sticky,
+ * and set after the first inexact operation), a result that is finite and clear of the
+ * underflow range carries no other flag, so SSE's value is the answer. Anything else -- another
+ * rounding mode, NX still clear, a NaN, infinite, tiny or overflowing result, a single operand
+ * that is not NaN-boxed, FS off -- jumps to an out-of-line interpreter step, which runs the FPU
+ * library's exact code (MXCSR rounding, flag accrual, canonical NaNs) and resumes after it.
+ * Moves, sign injection, loads and stores are bit operations and need no such care.
+ */
+#include "accel/jit/internal.h"
+#include "accel/jit/translate.h"
+#include "cpu/riscv/fpu.h"
+
+#define P_SS 0xf3
+#define P_SD 0xf2
+#define P_66 0x66
+enum {
+    SSE_MOVS_LOAD = 0x10,
+    SSE_SQRT = 0x51,
+    SSE_ADD = 0x58,
+    SSE_MUL = 0x59,
+    SSE_CVT_FMT = 0x5a,
+    SSE_SUB = 0x5c,
+    SSE_DIV = 0x5e,
+    SSE_CVTSI2 = 0x2a,
+    SSE_CVTT2SI = 0x2c,
+    SSE_CVT2SI = 0x2d,
+    SSE_UCOMI = 0x2e,
+};
+
+#define XMM0 0
+
+/* FS must be on for any F/D instruction; it cannot change within a block (only CSR writes
+ * and traps change it, and both end the block), so one check per block is enough. */
+static struct fixup *fp_begin(struct tr *t, uint32_t raw)
+{
+    struct fixup *f = NULL;
+
+    if (!t->fp_checked) {
+        emit_mov_rm(&t->e, RAX, HART_FIELD(mstatus));
+        emit_alu_ri32(&t->e, ALU_AND, RAX, (int32_t)MSTATUS_FS);
+        f = tr_step_fixup(t, CC_E, raw);
+        t->fp_checked = true;
+    }
+    return f;
+}
+
+/* Mark FS dirty after the first instruction completed (the interpreter marks it only then). */
+static void fp_end(struct tr *t, struct fixup *f)
+{
+    if (f)
+        f->resume = emit_here(&t->e);
+    if (!t->fp_dirty) {
+        emit_mov_ri(&t->e, RAX, MSTATUS_FS | MSTATUS_SD);
+        emit_alu_mr(&t->e, ALU_OR, HART_FIELD(mstatus), RAX);
+        t->fp_dirty = true;
+    }
+}
+
+static struct fixup *slow(struct tr *t, struct fixup *f, enum x86_cc cc, uint32_t raw)
+{
+    if (!f)
+        return tr_step_fixup(t, cc, raw);
+    tr_fixup_also(t, f, cc);
+    return f;
+}
+
+/* The rounding mode must be RNE, statically or through frm. */
+static bool rm_is_rne(const struct rv_insn *d)
+{
+    return d->rm == RV_RM_RNE || d->rm == RV_RM_DYN;
+}
+
+static struct fixup *check_rne(struct tr *t, struct fixup *f, const struct rv_insn *d, uint32_t raw)
+{
+    if (d->rm == RV_RM_DYN) {
+        emit_cmp_m32i(&t->e, HART_FIELD(frm), 0);
+        f = slow(t, f, CC_NE, raw);
+    }
+    return f;
+}
+
+static struct fixup *check_nx(struct tr *t, struct fixup *f, uint32_t raw)
+{
+    emit_load(&t->e, 4, false, RAX, HART_FIELD(fflags));
+    emit_alu_ri32(&t->e, ALU_AND, RAX, RV_FFLAG_NX);
+    return slow(t, f, CC_E, raw);
+}
+
+static struct fixup *check_boxed(struct tr *t, struct fixup *f, unsigned r, uint32_t raw)
+{
+    struct x86_mem hi = HART_F(r);
+    hi.disp += 4;
+    emit_cmp_m32i(&t->e, hi, -1);
+    return slow(t, f, CC_NE, raw);
+}
+
+/* rax = result bits (from xmm0); slow unless clear of exceptions (or merely finite for sums,
+ * which are exact when tiny). */
+static struct fixup *check_result(struct tr *t, struct fixup *f, bool dbl, bool sum, uint32_t raw)
+{
+    struct emitter *e = &t->e;
+
+    if (dbl) {
+        emit_movq_rx(e, RAX, XMM0);
+        emit_lea(e, RCX, x86_mem_idx(RAX, RAX, 1, 0)); /* magnitude << 1 */
+        if (sum) {
+            emit_mov_ri(e, RDX, 0x7ff0000000000000ull << 1);
+        } else {
+            emit_mov_ri(e, RDX, (uint64_t) - (int64_t)((0x0010000000000000ull + 1) << 1));
+            emit_alu_rr(e, ALU_ADD, RCX, RDX);
+            emit_mov_ri(e, RDX, (0x7ff0000000000000ull - 0x0010000000000001ull) << 1);
+        }
+        emit_alu_rr(e, ALU_CMP, RCX, RDX);
+        return slow(t, f, CC_AE, raw);
+    }
+    emit_movd_rx(e, RAX, XMM0);
+    emit_mov_rr32(e, RCX, RAX);
+    emit_alu_ri32(e, ALU_AND, RCX, 0x7fffffff);
+    if (sum) {
+        emit_alu_ri32(e, ALU_CMP, RCX, 0x7f800000);
+    } else {
+        emit_alu_ri32(e, ALU_SUB, RCX, 0x00800001);
+        emit_alu_ri32(e, ALU_CMP, RCX, 0x7f800000 - 0x00800001);
+    }
+    return slow(t, f, CC_AE, raw);
+}
+
+static void store_result(struct tr *t, unsigned rd, bool dbl)
+{
+    if (dbl) {
+        emit_mov_mr(&t->e, HART_F(rd), RAX);
+    } else {
+        struct x86_mem hi = HART_F(rd);
+        hi.disp += 4;
+        emit_store(&t->e, 4, HART_F(rd), RAX);
+        emit_mov_m32i(&t->e, hi, -1);
+    }
+}
+
+static bool arith(struct tr *t, const struct rv_insn *d, uint32_t raw, uint8_t op, bool dbl,
+                  bool two)
+{
+    struct emitter *e = &t->e;
+    uint8_t pfx = dbl ? P_SD : P_SS;
+
+    if (!rm_is_rne(d))
+        return false;
+    struct fixup *f = fp_begin(t, raw);
+    f = check_rne(t, f, d, raw);
+    f = check_nx(t, f, raw);
+    if (!dbl) {
+        f = check_boxed(t, f, d->rs1, raw);
+        if (two)
+            f = check_boxed(t, f, d->rs2, raw);
+    }
+    if (two) {
+        emit_sse_rm(e, pfx, SSE_MOVS_LOAD, XMM0, HART_F(d->rs1));
+        emit_sse_rm(e, pfx, op, XMM0, HART_F(d->rs2));
+    } else {
+        emit_sse_rm(e, pfx, op, XMM0, HART_F(d->rs1));
+    }
+    f = check_result(t, f, dbl, op == SSE_ADD || op == SSE_SUB, raw);
+    store_result(t, d->rd, dbl);
+    fp_end(t, f);
+    return true;
+}
+
+/* feq/flt/fle: unordered operands (NaNs) take the slow path for the NV rules. */
+static bool compare(struct tr *t, const struct rv_insn *d, uint32_t raw, enum x86_cc cc, bool dbl)
+{
+    struct emitter *e = &t->e;
+    struct fixup *f = fp_begin(t, raw);
+
+    if (!dbl) {
+        f = check_boxed(t, f, d->rs1, raw);
+        f = check_boxed(t, f, d->rs2, raw);
+    }
+    emit_sse_rm(e, dbl ? P_SD : P_SS, SSE_MOVS_LOAD, XMM0, HART_F(d->rs1));
+    emit_sse_rm(e, dbl ? P_66 : 0, SSE_UCOMI, XMM0, HART_F(d->rs2));
+    f = slow(t, f, CC_P, raw);
+    emit_setcc(e, cc, RAX);
+    if (d->rd)
+        emit_mov_mr(e, HART_X(d->rd), RAX);
+    fp_end(t, f);
+    return true;
+}
+
+static void sign_bit_of(struct tr *t, unsigned r, bool invert)
+{
+    emit_mov_rm(&t->e, RCX, HART_F(r));
+    if (invert)
+        emit_f7(&t->e, 2, RCX); /* not */
+    emit_shift_ri(&t->e, SHIFT_SHR, RCX, 63);
+    emit_shift_ri(&t->e, SHIFT_SHL, RCX, 63);
+}
+
+bool tr_fp(struct tr *t, const struct rv_insn *d, uint32_t raw)
+{
+    struct emitter *e = &t->e;
+    struct fixup *f;
+
+    switch (d->op) {
+    case RV_OP_FADD_D:
+        return arith(t, d, raw, SSE_ADD, true, true);
+    case RV_OP_FSUB_D:
+        return arith(t, d, raw, SSE_SUB, true, true);
+    case RV_OP_FMUL_D:
+        return arith(t, d, raw, SSE_MUL, true, true);
+    case RV_OP_FDIV_D:
+        return arith(t, d, raw, SSE_DIV, true, true);
+    case RV_OP_FSQRT_D:
+        return arith(t, d, raw, SSE_SQRT, true, false);
+    case RV_OP_FADD_S:
+        return arith(t, d, raw, SSE_ADD, false, true);
+    case RV_OP_FSUB_S:
+        return arith(t, d, raw, SSE_SUB, false, true);
+    case RV_OP_FMUL_S:
+        return arith(t, d, raw, SSE_MUL, false, true);
+    case RV_OP_FDIV_S:
+        return arith(t, d, raw, SSE_DIV, false, true);
+    case RV_OP_FSQRT_S:
+        return arith(t, d, raw, SSE_SQRT, false, false);
+    case RV_OP_FEQ_D:
+        return compare(t, d, raw, CC_E, true);
+    case RV_OP_FLT_D:
+        return compare(t, d, raw, CC_B, true);
+    case RV_OP_FLE_D:
+        return compare(t, d, raw, CC_BE, true);
+    case RV_OP_FEQ_S:
+        return compare(t, d, raw, CC_E, false);
+    case RV_OP_FLT_S:
+        return compare(t, d, raw, CC_B, false);
+    case RV_OP_FLE_S:
+        return compare(t, d, raw, CC_BE, false);
+    case RV_OP_FLD:
+    case RV_OP_FLW:
+        f = fp_begin(t, raw);
+        tr_load(t, d->rd, d->rs1, d->imm, d->op == RV_OP_FLD ? 8 : 4, false);
+        store_result(t, d->rd, d->op == RV_OP_FLD);
+        fp_end(t, f);
+        return true;
+    case RV_OP_FSD:
+    case RV_OP_FSW:
+        f = fp_begin(t, raw);
+        tr_store(t, d->rs1, d->imm, d->op == RV_OP_FSD ? 8 : 4, HART_F(d->rs2));
+        fp_end(t, f);
+        return true;
+    case RV_OP_FMV_X_D:
+    case RV_OP_FMV_X_W:
+        f = fp_begin(t, raw);
+        if (d->op == RV_OP_FMV_X_D)
+            emit_mov_rm(e, RAX, HART_F(d->rs1));
+        else
+            emit_load(e, 4, true, RAX, HART_F(d->rs1));
+        if (d->rd)
+            emit_mov_mr(e, HART_X(d->rd), RAX);
+        fp_end(t, f);
+        return true;
+    case RV_OP_FMV_D_X:
+    case RV_OP_FMV_W_X:
+        f = fp_begin(t, raw);
+        emit_mov_rm(e, RAX, HART_X(d->rs1));
+        store_result(t, d->rd, d->op == RV_OP_FMV_D_X);
+        fp_end(t, f);
+        return true;
+    case RV_OP_FSGNJ_D:
+    case RV_OP_FSGNJN_D:
+    case RV_OP_FSGNJX_D:
+        f = fp_begin(t, raw);
+        sign_bit_of(t, d->rs2, d->op == RV_OP_FSGNJN_D);
+        emit_mov_rm(e, RAX, HART_F(d->rs1));
+        if (d->op != RV_OP_FSGNJX_D) {
+            emit_shift_ri(e, SHIFT_SHL, RAX, 1);
+            emit_shift_ri(e, SHIFT_SHR, RAX, 1);
+            emit_alu_rr(e, ALU_OR, RAX, RCX);
+        } else {
+            emit_alu_rr(e, ALU_XOR, RAX, RCX);
+        }
+        emit_mov_mr(e, HART_F(d->rd), RAX);
+        fp_end(t, f);
+        return true;
+    case RV_OP_FCVT_L_D:
+    case RV_OP_FCVT_W_D: {
+        /* Truncating (RTZ) or current-mode (RNE) conversion; the "integer indefinite" result
+         * of NaNs and out-of-range values takes the slow path (also for a true minimum). */
+        bool wide = d->op == RV_OP_FCVT_L_D;
+        if (d->rm != RV_RM_RTZ && !rm_is_rne(d))
+            return false;
+        f = fp_begin(t, raw);
+        if (d->rm != RV_RM_RTZ)
+            f = check_rne(t, f, d, raw);
+        f = check_nx(t, f, raw);
+        uint8_t op = d->rm == RV_RM_RTZ ? SSE_CVTT2SI : SSE_CVT2SI;
+        if (wide) {
+            emit_sse_rm_w(e, P_SD, op, RAX, HART_F(d->rs1));
+            emit_mov_ri(e, RCX, 1ull << 63);
+            emit_alu_rr(e, ALU_CMP, RAX, RCX);
+        } else {
+            emit_sse_rm(e, P_SD, op, RAX, HART_F(d->rs1));
+            emit_alu_ri32(e, ALU_CMP, RAX, INT32_MIN);
+        }
+        f = slow(t, f, CC_E, raw);
+        if (!wide)
+            emit_movsxd(e, RAX, RAX);
+        if (d->rd)
+            emit_mov_mr(e, HART_X(d->rd), RAX);
+        fp_end(t, f);
+        return true;
+    }
+    case RV_OP_FCVT_D_L:
+    case RV_OP_FCVT_D_W:
+        /* W is always exact; L may round, in the host's RNE. */
+        if (!rm_is_rne(d) && d->op == RV_OP_FCVT_D_L)
+            return false;
+        if (d->rm > RV_RM_RMM && d->rm != RV_RM_DYN)
+            return false;
+        f = fp_begin(t, raw);
+        if (d->rm == RV_RM_DYN || d->op == RV_OP_FCVT_D_L)
+            f = check_rne(t, f, d, raw);
+        if (d->op == RV_OP_FCVT_D_L) {
+            f = check_nx(t, f, raw);
+            emit_sse_rm_w(e, P_SD, SSE_CVTSI2, XMM0, HART_X(d->rs1));
+        } else {
+            emit_sse_rm(e, P_SD, SSE_CVTSI2, XMM0, HART_X(d->rs1));
+        }
+        emit_movq_rx(e, RAX, XMM0);
+        emit_mov_mr(e, HART_F(d->rd), RAX);
+        fp_end(t, f);
+        return true;
+    case RV_OP_FCVT_S_D:
+        if (!rm_is_rne(d))
+            return false;
+        f = fp_begin(t, raw);
+        f = check_rne(t, f, d, raw);
+        f = check_nx(t, f, raw);
+        emit_sse_rm(e, P_SD, SSE_CVT_FMT, XMM0, HART_F(d->rs1));
+        f = check_result(t, f, false, false, raw);
+        store_result(t, d->rd, false);
+        fp_end(t, f);
+        return true;
+    case RV_OP_FCVT_D_S:
+        /* Exact; only NaNs (NV for signaling ones, canonical result) need the slow path. */
+        if (d->rm > RV_RM_RMM && d->rm != RV_RM_DYN)
+            return false;
+        f = fp_begin(t, raw);
+        f = check_rne(t, f, d, raw);
+        f = check_boxed(t, f, d->rs1, raw);
+        emit_sse_rm(e, P_SS, SSE_CVT_FMT, XMM0, HART_F(d->rs1));
+        f = check_result(t, f, true, true, raw);
+        store_result(t, d->rd, true);
+        fp_end(t, f);
+        return true;
+    default:
+        return false;
+    }
+}
