@@ -6,6 +6,7 @@
 #define KVMU_ACCEL_ACCEL_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "cli/config.h"
 
@@ -24,6 +25,9 @@ struct accel_ops {
     /* Optional, for accels with their own interrupt controller (KVM's in-kernel IOAPIC/PIC):
      * drive input pin `gsi` to `level`. Any thread. Boards route their irq_lines here. */
     void (*set_irq)(struct vm *vm, unsigned gsi, bool level);
+    /* Optional: deliver a message-signalled interrupt (PCI MSI/MSI-X) as the device's
+     * capability was programmed: `data` written to `addr`. Any thread. */
+    void (*send_msi)(struct vm *vm, uint64_t addr, uint32_t data);
 };
 
 /* Registered accelerators (const table), by config enum; NULL if not built in. */

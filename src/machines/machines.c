@@ -9,8 +9,8 @@
 /* Every board built into kvmu; the first of each architecture is its default. */
 static const struct board_ops *const boards[] = {
     &riscv_virt_board,
-    &x86_microvm_board,
     &x86_pc_board,
+    &x86_microvm_board,
 };
 
 const struct board_ops *board_find(const char *name, enum config_arch arch)

@@ -426,6 +426,13 @@ static void kvm_set_irq(struct vm *vm, unsigned gsi, bool level)
         kvm_notify_set_irq(k, gsi, level);
 }
 
+static void kvm_send_msi(struct vm *vm, uint64_t addr, uint32_t data)
+{
+    struct kvm_accel *k = vm->accel_state;
+    if (k)
+        kvm_notify_send_msi(k, addr, data);
+}
+
 const struct accel_ops accel_kvm_ops = {
     .name = "kvm",
     .arch = ARCH_X86_64,
@@ -434,4 +441,5 @@ const struct accel_ops accel_kvm_ops = {
     .kick = kvm_kick,
     .destroy = kvm_destroy,
     .set_irq = kvm_set_irq,
+    .send_msi = kvm_send_msi,
 };

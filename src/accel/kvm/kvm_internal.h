@@ -78,5 +78,7 @@ void kvm_x86_dump_vcpu(struct kvm_accel *k, struct kvm_vcpu *v);
 int kvm_notify_setup(struct kvm_accel *k) __attribute__((warn_unused_result));
 void kvm_notify_teardown(struct kvm_accel *k);
 void kvm_notify_set_irq(struct kvm_accel *k, unsigned gsi, bool level);
+/* A PCI MSI/MSI-X message, injected through the in-kernel LAPICs. */
+void kvm_notify_send_msi(struct kvm_accel *k, uint64_t addr, uint32_t data);
 
 #endif

@@ -165,3 +165,18 @@ void kvm_notify_set_irq(struct kvm_accel *k, unsigned gsi, bool level)
         log_error("kvm: KVM_IRQ_LINE %u: %s", gsi, strerror(errno));
     pthread_mutex_unlock(&k->pins_lock);
 }
+
+void kvm_notify_send_msi(struct kvm_accel *k, uint64_t addr, uint32_t data)
+{
+    struct kvm_msi msi = {
+        .address_lo = (uint32_t)addr,
+        .address_hi = (uint32_t)(addr >> 32),
+        .data = data,
+    };
+    /* pins_lock: the VM fd is rebuilt on a guest reboot. */
+    pthread_mutex_lock(&k->pins_lock);
+    if (k->vm_fd >= 0 && ioctl(k->vm_fd, KVM_SIGNAL_MSI, &msi) < 0)
+        log_error("kvm: KVM_SIGNAL_MSI 0x%x to 0x%llx: %s", data, (unsigned long long)addr,
+                  strerror(errno));
+    pthread_mutex_unlock(&k->pins_lock);
+}

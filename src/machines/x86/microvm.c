@@ -1,5 +1,5 @@
 /*
- * The x86-64 board `microvm` (and `pc`, an alias until the board grows PCI): RAM, in-kernel
+ * The x86-64 boards `pc` (the default) and `microvm`: RAM, in-kernel
  * IOAPIC/PIC/PIT (owned by the accel), a 16550 at 0x3f8/IRQ 4, ACPI power/reset registers, an
  * i8042 for `reboot=k`, QEMU's isa-debug-exit at 0xf4, virtio-mmio devices announced on the
  * kernel command line, and MP + ACPI tables describing the CPUs. Booted without firmware.
@@ -7,6 +7,9 @@
  * Port map: 0x60/0x64 i8042, 0x70/0x71 CMOS RTC, 0xf4 debug-exit, 0x3f8 COM1, 0x600 ACPI PM
  * block, 0xcf9 reset.
  * MMIO: virtio-mmio slot n at 0xd0000000 + n * 0x1000, ISA IRQ virtio_irqs[n] (edge).
+ * `pc` has a PCI host bridge instead of the virtio-mmio slots (x86_pci.c): -drive if=virtio and
+ * -device virtio-blk-pci become virtio-blk-pci functions, as in QEMU, so kernels without
+ * virtio-mmio find their disks. The bridge's 0xcf8 register also carries the reset port 0xcf9.
  */
 #include "machines/x86/microvm.h"
 
@@ -29,6 +32,7 @@
 #include "devices/virtio_blk.h"
 #include "devices/virtio_mmio.h"
 #include "machines/x86/x86_boot.h"
+#include "machines/x86/x86_pci.h"
 #include "machines/x86/x86_tables.h"
 
 #define DEFAULT_RAM (128ull << 20)
@@ -67,6 +71,8 @@ struct microvm {
     struct power_ops power;
     struct microvm_slot slots[VIRTIO_SLOTS];
     unsigned nslots;
+    bool pci; /* the pc board: disks are virtio-blk-pci functions */
+    struct x86_pci *pci_bus;
     char *cmdline;
 };
 
@@ -122,23 +128,25 @@ static int add_pio(struct vm *vm, uint64_t port, uint64_t size, const struct mmi
     return addr_map_add(&vm->pio, port, size, ops, opaque, name);
 }
 
-/* The drive a -device virtio-blk-device names, checked as QEMU would. */
+/* The drive a -device names, checked as QEMU would: virtio-blk-pci needs the pc board's PCI
+ * bus, virtio-blk-device microvm's virtio-mmio slots. */
 static const struct drive_config *device_drive(const struct vm_config *cfg,
-                                               const struct device_config *dev)
+                                               const struct device_config *dev, bool pci)
 {
-    if (dev->kind != DEVICE_VIRTIO_BLK_DEVICE) {
-        log_error("-device: this device needs PCI, which the x86 board does not have yet; use "
-                  "virtio-blk-device");
+    const char *name = dev->kind == DEVICE_VIRTIO_BLK_PCI ? "virtio-blk-pci" : "virtio-blk-device";
+    if ((dev->kind == DEVICE_VIRTIO_BLK_PCI) != pci) {
+        log_error("-device %s: No '%s' bus found for device '%s'", name, pci ? "virtio-bus" : "PCI",
+                  name);
         return NULL;
     }
     for (unsigned j = 0; j < cfg->ndrives; j++)
         if (cfg->drives[j].id && !strcmp(cfg->drives[j].id, dev->drive))
             return &cfg->drives[j];
-    log_error("-device virtio-blk-device: drive '%s' not found", dev->drive);
+    log_error("-device %s: drive '%s' not found", name, dev->drive);
     return NULL;
 }
 
-static int collect_disks(const struct vm_config *cfg, const struct drive_config **disks,
+static int collect_disks(const struct vm_config *cfg, bool pci, const struct drive_config **disks,
                          unsigned *n)
 {
     *n = 0;
@@ -146,12 +154,12 @@ static int collect_disks(const struct vm_config *cfg, const struct drive_config 
         if (cfg->drives[i].interface == DRIVE_IF_VIRTIO || !cfg->drives[i].if_given)
             disks[(*n)++] = &cfg->drives[i];
     for (unsigned i = 0; i < cfg->ndevices; i++) {
-        const struct drive_config *d = device_drive(cfg, &cfg->devices[i]);
+        const struct drive_config *d = device_drive(cfg, &cfg->devices[i], pci);
         if (!d)
             return -EINVAL;
         disks[(*n)++] = d;
     }
-    if (*n > VIRTIO_SLOTS) {
+    if (!pci && *n > VIRTIO_SLOTS) {
         log_error("too many virtio devices: the x86 board has %zu virtio-mmio slots", VIRTIO_SLOTS);
         return -EINVAL;
     }
@@ -179,9 +187,11 @@ static int create_disks(struct vm *vm, struct microvm *b)
 {
     const struct drive_config *disks[CONFIG_MAX_DRIVES + CONFIG_MAX_DEVICES];
     unsigned n;
-    int r = collect_disks(vm->cfg, disks, &n);
+    int r = collect_disks(vm->cfg, b->pci, disks, &n);
     if (r < 0)
         return r;
+    if (b->pci)
+        return x86_pci_add_disks(b->pci_bus, disks, n);
     for (unsigned i = 0; i < n; i++) {
         const struct drive_config *d = disks[i];
         struct microvm_slot *slot = &b->slots[i];
@@ -227,7 +237,11 @@ static int create_devices(struct vm *vm, struct microvm *b)
     r = add_pio(vm, ACPI_PM_PORT, ACPI_PM_REGION_SIZE, &acpi_pm_ops, b->pm, "acpi-pm");
     if (r < 0)
         return r;
-    r = add_pio(vm, ACPI_RESET_PORT, ACPI_RESET_REGION_SIZE, &acpi_reset_ops, b->pm, "acpi-reset");
+    if (b->pci)
+        r = x86_pci_create(vm, &acpi_reset_ops, b->pm, &b->pci_bus);
+    else
+        r = add_pio(vm, ACPI_RESET_PORT, ACPI_RESET_REGION_SIZE, &acpi_reset_ops, b->pm,
+                    "acpi-reset");
     if (r < 0)
         return r;
     r = i8042_create(&b->power, &b->kbd);
@@ -291,6 +305,8 @@ static int load_payload(struct vm *vm, struct microvm *b)
         .acpi_reset_port = ACPI_RESET_PORT,
         .sci_irq = X86_SCI_IRQ,
     };
+    if (b->pci_bus)
+        ti.dsdt_aml = x86_pci_dsdt_aml(b->pci_bus, &ti.dsdt_aml_len);
     uint64_t rsdp = 0;
     int r = x86_tables_write(&vm->mem, &ti, &rsdp);
     if (r < 0)
@@ -317,7 +333,7 @@ static int add_ram(struct vm *vm, uint64_t ram_size)
     return r;
 }
 
-static int microvm_create(struct vm *vm)
+static int x86_create(struct vm *vm, bool pci)
 {
     struct vm_config *cfg = vm->cfg;
     struct microvm *b = calloc(1, sizeof(*b));
@@ -327,6 +343,7 @@ static int microvm_create(struct vm *vm)
         return -ENOMEM;
     vm->board = b;
     b->vm = vm;
+    b->pci = pci;
     if (!cfg->ram_size)
         cfg->ram_size = DEFAULT_RAM;
     if (cfg->ram_size < 16 * MiB || cfg->ram_size > (1ull << 40)) {
@@ -350,6 +367,16 @@ static int microvm_create(struct vm *vm)
     return load_payload(vm, b);
 }
 
+static int microvm_create(struct vm *vm)
+{
+    return x86_create(vm, false);
+}
+
+static int pc_create(struct vm *vm)
+{
+    return x86_create(vm, true);
+}
+
 static int microvm_reset(struct vm *vm)
 {
     struct microvm *b = vm->board;
@@ -361,6 +388,11 @@ static int microvm_reset(struct vm *vm)
     for (unsigned i = 0; i < b->nslots; i++)
         if (b->slots[i].transport)
             virtio_mmio_reset(b->slots[i].transport);
+    if (b->pci_bus) {
+        int r = x86_pci_reset(b->pci_bus);
+        if (r < 0)
+            return r;
+    }
     return load_payload(vm, b);
 }
 
@@ -378,6 +410,7 @@ static void microvm_destroy(struct vm *vm)
         if (s->bdev)
             blockdev_destroy(s->bdev);
     }
+    x86_pci_destroy(b->pci_bus);
     vm->ndoorbells = 0;
     debug_exit_destroy(b->dbg);
     i8042_destroy(b->kbd);
@@ -403,13 +436,13 @@ const struct board_ops x86_microvm_board = {
     .destroy = microvm_destroy,
 };
 
-/* `pc` is the same machine until kvmu has a PCI host bridge. */
+/* QEMU's default x86 machine name: the same devices plus a PCI bus with virtio-pci. */
 const struct board_ops x86_pc_board = {
     .name = "pc",
-    .desc = "x86-64 PC (for now the microvm board under QEMU's default name)",
+    .desc = "x86-64 PC: PCI host bridge with virtio-pci, ACPI/MP tables, direct Linux boot (KVM)",
     .arch = ARCH_X86_64,
     .default_accel = ACCEL_KVM,
-    .create = microvm_create,
+    .create = pc_create,
     .reset = microvm_reset,
     .destroy = microvm_destroy,
 };

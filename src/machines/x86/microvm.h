@@ -1,4 +1,4 @@
-/* The x86-64 board: `microvm`, and `pc` as its alias until kvmu has a PCI host. */
+/* The x86-64 boards: `pc` (PCI + virtio-pci) and `microvm` (virtio-mmio). */
 #ifndef KVMU_MACHINES_X86_MICROVM_H
 #define KVMU_MACHINES_X86_MICROVM_H
 

@@ -164,7 +164,7 @@ static void gas_io(uint8_t *g, uint8_t bits, uint8_t access, uint64_t port)
 }
 
 /* DefinitionBlock with Name (_S5, Package () {5, 5, 0, 0}): SLP_TYP for soft-off. */
-static size_t build_dsdt(uint8_t *t)
+static size_t build_dsdt(uint8_t *t, const struct x86_tables_info *ti)
 {
     static const uint8_t aml[] = {
         0x08, '_',
@@ -176,9 +176,11 @@ static size_t build_dsdt(uint8_t *t)
         0x0a, ACPI_SLP_TYP_S5,
         0x00, 0x00, /* SLP_TYPa, SLP_TYPb */
     };
-    uint32_t len = ACPI_HDR + sizeof(aml);
+    uint32_t len = ACPI_HDR + sizeof(aml) + (uint32_t)ti->dsdt_aml_len;
     acpi_header(t, "DSDT", len, 2);
     memcpy(t + ACPI_HDR, aml, sizeof(aml));
+    if (ti->dsdt_aml_len)
+        memcpy(t + ACPI_HDR + sizeof(aml), ti->dsdt_aml, ti->dsdt_aml_len);
     acpi_checksum(t, len);
     return len;
 }
@@ -281,7 +283,7 @@ static size_t align16(size_t n)
 int x86_acpi_build(uint8_t *buf, size_t size, uint32_t addr, const struct x86_tables_info *t)
 {
     size_t need = 36 + 4 * (ACPI_HDR + 8 * 4) + FADT_LEN + FACS_LEN + 64 + ACPI_HDR + 64 +
-                  ACPI_HDR + 8 + t->cpus->count * 8 + 64 + 256;
+                  ACPI_HDR + 8 + t->cpus->count * 8 + 64 + 256 + t->dsdt_aml_len;
     if (need > size)
         return -ENOSPC;
     memset(buf, 0, need);
@@ -293,7 +295,7 @@ int x86_acpi_build(uint8_t *buf, size_t size, uint32_t addr, const struct x86_ta
     size_t madt = facs + FACS_LEN;
     size_t madt_len = build_madt(buf + madt, t->cpus, t->sci_irq);
     size_t dsdt = align16(madt + madt_len);
-    size_t dsdt_len = build_dsdt(buf + dsdt);
+    size_t dsdt_len = build_dsdt(buf + dsdt, t);
     build_facs(buf + facs);
     build_fadt(buf + fadt, t, addr + (uint32_t)facs, addr + (uint32_t)dsdt);
 

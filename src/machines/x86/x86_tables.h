@@ -1,8 +1,8 @@
 /*
  * Firmware tables describing the x86 board to the guest: the MP table (MP spec 1.4) and ACPI
  * (RSDP, RSDT/XSDT, FADT with PM1 S5 power-off and the reset register, FACS, MADT, a DSDT with
- * just \_S5). Both describe the same CPUs and interrupt routing; Linux uses ACPI unless booted
- * with acpi=off, then the MP table.
+ * \_S5 and, on the pc board, the PCI host bridge). Both describe the same CPUs and interrupt
+ * routing; Linux uses ACPI unless booted with acpi=off, then the MP table.
  */
 #ifndef KVMU_MACHINES_X86_X86_TABLES_H
 #define KVMU_MACHINES_X86_X86_TABLES_H
@@ -23,6 +23,9 @@ struct x86_tables_info {
     uint16_t acpi_pm_port;    /* PM1a event block; control block at +4, timer at +8 */
     uint16_t acpi_reset_port; /* 1-byte reset register */
     uint8_t sci_irq;
+    /* Optional AML appended to the DSDT (the PCI host bridge on the pc board). */
+    const uint8_t *dsdt_aml;
+    size_t dsdt_aml_len;
 };
 
 /* Build the MP floating pointer + configuration table for placement at `addr`.

@@ -1,0 +1,355 @@
+#include "machines/x86/x86_pci.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "accel/accel.h"
+#include "backends/blockdev.h"
+#include "cli/config.h"
+#include "core/log.h"
+#include "core/vm.h"
+#include "devices/pci.h"
+#include "devices/pci_host.h"
+#include "devices/virtio_blk.h"
+#include "devices/virtio_pci.h"
+
+#define MAX_DISKS (PCI_HOST_SLOTS - 1)
+#define AML_MAX 4096
+
+struct x86_pci_disk {
+    struct blockdev *bdev;
+    struct virtio_device *vdev;
+    struct virtio_pci *vp;
+};
+
+struct x86_pci {
+    struct vm *vm;
+    struct pci_host *host;
+    struct x86_pci_disk disks[MAX_DISKS];
+    unsigned ndisks;
+    uint8_t aml[AML_MAX];
+    size_t aml_len;
+};
+
+static void gsi_set(void *opaque, unsigned gsi, bool level)
+{
+    struct vm *vm = opaque;
+    if (vm->accel && vm->accel->set_irq)
+        vm->accel->set_irq(vm, gsi, level);
+}
+
+static void msi_send(void *opaque, uint64_t addr, uint32_t data)
+{
+    struct vm *vm = opaque;
+    if (vm->accel && vm->accel->send_msi)
+        vm->accel->send_msi(vm, addr, data);
+    else
+        TRACE(TRACE_GUEST_ERRORS, "pci: MSI 0x%x to 0x%llx dropped: the accel has no MSI", data,
+              (unsigned long long)addr);
+}
+
+/* ---- AML (ACPI 6.x, chapter 20), just what \_SB.PCI0 needs. */
+
+struct aml {
+    uint8_t *p;
+    size_t len, cap;
+    bool overflow;
+};
+
+static void aml_bytes(struct aml *a, const void *b, size_t n)
+{
+    if (a->len + n > a->cap) {
+        a->overflow = true;
+        return;
+    }
+    memcpy(a->p + a->len, b, n);
+    a->len += n;
+}
+
+static void aml_byte(struct aml *a, uint8_t b)
+{
+    aml_bytes(a, &b, 1);
+}
+
+static void aml_le(struct aml *a, uint64_t v, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        aml_byte(a, (uint8_t)(v >> (8 * i)));
+}
+
+/* An integer in its shortest encoding. */
+static void aml_int(struct aml *a, uint32_t v)
+{
+    if (v <= 1) {
+        aml_byte(a, (uint8_t)v); /* ZeroOp / OneOp */
+    } else if (v <= 0xff) {
+        aml_byte(a, 0x0a);
+        aml_byte(a, (uint8_t)v);
+    } else if (v <= 0xffff) {
+        aml_byte(a, 0x0b);
+        aml_le(a, v, 2);
+    } else {
+        aml_byte(a, 0x0c);
+        aml_le(a, v, 4);
+    }
+}
+
+/* op, PkgLength, then `body` (PkgLength counts its own bytes and the body). */
+static void aml_pkg(struct aml *a, const uint8_t *op, size_t oplen, const struct aml *body)
+{
+    size_t n = body->len, total;
+    unsigned nbytes = n + 1 < 0x40 ? 1 : n + 2 < 0x1000 ? 2 : 3;
+    total = n + nbytes;
+    aml_bytes(a, op, oplen);
+    if (nbytes == 1) {
+        aml_byte(a, (uint8_t)total);
+    } else {
+        aml_byte(a, (uint8_t)((nbytes - 1) << 6 | (total & 0xf)));
+        for (unsigned i = 1; i < nbytes; i++)
+            aml_byte(a, (uint8_t)(total >> (4 + 8 * (i - 1))));
+    }
+    aml_bytes(a, body->p, body->len);
+    a->overflow |= body->overflow;
+}
+
+#define AML_SCRATCH(name, size)                                                                    \
+    uint8_t name##_buf[size];                                                                      \
+    struct aml name = {.p = name##_buf, .cap = size}
+
+/* Word Address Space Descriptor (6.4.3.5.3): bus numbers or an I/O range the bridge decodes. */
+static void res_word(struct aml *a, uint8_t type, uint8_t type_flags, uint16_t min, uint16_t max)
+{
+    static const uint8_t hdr[] = {0x88, 0x0d, 0x00};
+    aml_bytes(a, hdr, sizeof(hdr));
+    aml_byte(a, type);
+    aml_byte(a, 0x0c); /* producer, positive decode, min and max fixed */
+    aml_byte(a, type_flags);
+    aml_le(a, 0, 2); /* granularity */
+    aml_le(a, min, 2);
+    aml_le(a, max, 2);
+    aml_le(a, 0, 2); /* translation */
+    aml_le(a, (uint32_t)max - min + 1, 2);
+}
+
+static void build_crs(struct aml *a)
+{
+    AML_SCRATCH(res, 128);
+    res_word(&res, 2, 0, 0, 0xff); /* buses 0-255 */
+    /* The configuration ports themselves, consumed by the bridge. */
+    static const uint8_t cf8[] = {0x47, 0x01, 0xf8, 0x0c, 0xf8, 0x0c, 0x01, 0x08};
+    aml_bytes(&res, cf8, sizeof(cf8));
+    res_word(&res, 1, 0x03, 0x0000, 0x0cf7);
+    res_word(&res, 1, 0x03, 0x0d00, 0xffff);
+    /* DWord Memory Descriptor (6.4.3.5.2): the memory window, read-write, non-cacheable. */
+    static const uint8_t mem[] = {0x87, 0x17, 0x00, 0x00, 0x0c, 0x01};
+    aml_bytes(&res, mem, sizeof(mem));
+    aml_le(&res, 0, 4);
+    aml_le(&res, X86_PCI_MMIO_BASE, 4);
+    aml_le(&res, X86_PCI_MMIO_END - 1, 4);
+    aml_le(&res, 0, 4);
+    aml_le(&res, X86_PCI_MMIO_END - X86_PCI_MMIO_BASE, 4);
+    static const uint8_t end[] = {0x79, 0x00};
+    aml_bytes(&res, end, sizeof(end));
+
+    AML_SCRATCH(buf, 160);
+    aml_int(&buf, (uint32_t)res.len);
+    aml_bytes(&buf, res.p, res.len);
+    buf.overflow |= res.overflow;
+    static const uint8_t name[] = {0x08, '_', 'C', 'R', 'S'};
+    aml_bytes(a, name, sizeof(name));
+    static const uint8_t buffer_op = 0x11;
+    aml_pkg(a, &buffer_op, 1, &buf);
+}
+
+/* _PRT: slot s, pin p -> GSI 16 + (s + p) % 4, the host's swizzle (6.2.13). */
+static void build_prt(struct aml *a)
+{
+    AML_SCRATCH(list, 2048);
+    unsigned n = 0;
+    aml_byte(&list, 0); /* NumElements, patched below */
+    for (unsigned slot = 1; slot < PCI_HOST_SLOTS; slot++) {
+        for (unsigned pin = 0; pin < 4; pin++, n++) {
+            AML_SCRATCH(e, 32);
+            aml_byte(&e, 4);
+            aml_int(&e, slot << 16 | 0xffff);
+            aml_int(&e, pin);
+            aml_int(&e, 0); /* no link device: the next field is a GSI */
+            aml_int(&e, X86_PCI_GSI_BASE + pci_host_intx_line(slot, pin));
+            static const uint8_t package_op = 0x12;
+            aml_pkg(&list, &package_op, 1, &e);
+        }
+    }
+    list.p[0] = (uint8_t)n;
+    static const uint8_t name[] = {0x08, '_', 'P', 'R', 'T'};
+    aml_bytes(a, name, sizeof(name));
+    static const uint8_t package_op = 0x12;
+    aml_pkg(a, &package_op, 1, &list);
+}
+
+static int build_aml(struct x86_pci *p)
+{
+    AML_SCRATCH(dev, 3072);
+    /* Name (_HID, EisaId ("PNP0A03")): a PCI host bridge. */
+    static const uint8_t hid[] = {0x08, '_', 'H', 'I', 'D', 0x0c, 0x41, 0xd0, 0x0a, 0x03};
+    aml_bytes(&dev, hid, sizeof(hid));
+    static const uint8_t uid[] = {0x08, '_', 'U', 'I', 'D', 0x00};
+    aml_bytes(&dev, uid, sizeof(uid));
+    static const uint8_t bbn[] = {0x08, '_', 'B', 'B', 'N', 0x00};
+    aml_bytes(&dev, bbn, sizeof(bbn));
+    build_crs(&dev);
+    build_prt(&dev);
+
+    /* Scope (\_SB) { Device (PCI0) { ... } } */
+    AML_SCRATCH(devbody, 3100);
+    static const uint8_t pci0[] = {'P', 'C', 'I', '0'};
+    aml_bytes(&devbody, pci0, sizeof(pci0));
+    aml_bytes(&devbody, dev.p, dev.len);
+    devbody.overflow |= dev.overflow;
+    AML_SCRATCH(sb, 3200);
+    static const uint8_t sb_name[] = {'\\', '_', 'S', 'B', '_'};
+    aml_bytes(&sb, sb_name, sizeof(sb_name));
+    static const uint8_t device_op[] = {0x5b, 0x82};
+    aml_pkg(&sb, device_op, sizeof(device_op), &devbody);
+    AML_SCRATCH(scope, 3300);
+    static const uint8_t scope_op = 0x10;
+    aml_pkg(&scope, &scope_op, 1, &sb);
+
+    if (scope.overflow || scope.len > sizeof(p->aml)) {
+        log_error("x86: the PCI AML does not fit");
+        return -ENOSPC;
+    }
+    memcpy(p->aml, scope.p, scope.len);
+    p->aml_len = scope.len;
+    return 0;
+}
+
+const uint8_t *x86_pci_dsdt_aml(const struct x86_pci *p, size_t *len)
+{
+    *len = p->aml_len;
+    return p->aml;
+}
+
+/* ---- Bus and devices */
+
+int x86_pci_create(struct vm *vm, const struct mmio_ops *cf9_ops, void *cf9_opaque,
+                   struct x86_pci **out)
+{
+    struct x86_pci *p = calloc(1, sizeof(*p));
+    if (!p) {
+        log_error("x86: out of memory");
+        return -ENOMEM;
+    }
+    *out = p;
+    p->vm = vm;
+    struct pci_host_config cfg = {
+        .mmio_base = X86_PCI_MMIO_BASE,
+        .mmio_size = X86_PCI_MMIO_END - X86_PCI_MMIO_BASE,
+        .io_base = X86_PCI_IO_BASE,
+        .io_size = X86_PCI_IO_END - X86_PCI_IO_BASE,
+        .msi = {.send = msi_send, .opaque = vm},
+        .cf9_ops = cf9_ops,
+        .cf9_opaque = cf9_opaque,
+    };
+    for (unsigned i = 0; i < 4; i++)
+        cfg.intx[i] = (struct irq_line){.set = gsi_set, .opaque = vm, .num = X86_PCI_GSI_BASE + i};
+    int r = pci_host_create(&cfg, &p->host);
+    if (r == 0)
+        r = addr_map_add(&vm->pio, PCI_HOST_CFG_ADDR_PORT, 4, &pci_host_cfg_addr_ops, p->host,
+                         "pci-config-address");
+    if (r == 0)
+        r = addr_map_add(&vm->pio, PCI_HOST_CFG_DATA_PORT, 4, &pci_host_cfg_data_ops, p->host,
+                         "pci-config-data");
+    if (r == 0)
+        r = addr_map_add(&vm->pio, X86_PCI_IO_BASE, X86_PCI_IO_END - X86_PCI_IO_BASE,
+                         &pci_host_io_ops, p->host, "pci-io-window");
+    if (r == 0)
+        r = addr_map_add(&vm->mmio, X86_PCI_MMIO_BASE, X86_PCI_MMIO_END - X86_PCI_MMIO_BASE,
+                         &pci_host_mmio_ops, p->host, "pci-mmio-window");
+    if (r == 0)
+        r = build_aml(p);
+    return r;
+}
+
+/* Each queue's notify address becomes a doorbell the accel can absorb (KVM ioeventfd). */
+static int add_doorbells(struct x86_pci *p, struct virtio_pci *vp)
+{
+    struct vm *vm = p->vm;
+    uint64_t addr;
+
+    for (unsigned q = 0; virtio_pci_notify_addr(vp, q, &addr); q++) {
+        if (vm->ndoorbells == VM_MAX_DOORBELLS) {
+            log_error("x86: too many virtio queues for the doorbell table");
+            return -ENOSPC;
+        }
+        vm->doorbells[vm->ndoorbells++] = (struct vm_doorbell){
+            .addr = addr,
+            .value = q,
+            .len = VIRTIO_PCI_NOTIFY_LEN,
+            .fd = virtio_pci_queue_notify_fd(vp, q),
+        };
+    }
+    return 0;
+}
+
+int x86_pci_add_disks(struct x86_pci *p, const struct drive_config *const *drives, unsigned n)
+{
+    struct vm *vm = p->vm;
+    int r;
+
+    if (n > MAX_DISKS) {
+        log_error("too many virtio disks: the PCI bus has %d free slots", MAX_DISKS);
+        return -EINVAL;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        const struct drive_config *d = drives[i];
+        struct x86_pci_disk *disk = &p->disks[i];
+
+        if (!d->format_given)
+            blockdev_warn_format_probe(d->file);
+        r = blockdev_raw_open(d->file, d->readonly, d->locking, &disk->bdev);
+        if (r < 0)
+            return r;
+        p->ndisks = i + 1;
+        r = virtio_blk_create(disk->bdev, d->id ? d->id : "", &disk->vdev);
+        if (r < 0)
+            return r;
+        r = virtio_pci_create(&vm->mem, vm->loop, disk->vdev, &disk->vp);
+        if (r < 0)
+            return r;
+        r = pci_host_plug(p->host, 1 + i, virtio_pci_function(disk->vp));
+        if (r < 0)
+            return r;
+    }
+    r = pci_host_assign_bars(p->host);
+    for (unsigned i = 0; r == 0 && i < p->ndisks; i++)
+        r = add_doorbells(p, p->disks[i].vp);
+    return r;
+}
+
+int x86_pci_reset(struct x86_pci *p)
+{
+    for (unsigned i = 0; i < p->ndisks; i++)
+        if (p->disks[i].vp)
+            virtio_pci_reset(p->disks[i].vp);
+    /* Same functions, same order: the BARs land where the doorbells already are. */
+    return pci_host_reset(p->host);
+}
+
+void x86_pci_destroy(struct x86_pci *p)
+{
+    if (!p)
+        return;
+    pci_host_destroy(p->host);
+    for (unsigned i = 0; i < MAX_DISKS; i++) {
+        struct x86_pci_disk *d = &p->disks[i];
+        if (d->vp)
+            virtio_pci_destroy(d->vp);
+        if (d->vdev)
+            virtio_device_destroy(d->vdev);
+        if (d->bdev)
+            blockdev_destroy(d->bdev);
+    }
+    free(p);
+}
