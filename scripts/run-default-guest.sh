@@ -5,8 +5,13 @@ set -eu
 cd "$(dirname "$0")/.."
 IMG=$(scripts/guest/rv64-images | tail -n 1)
 # The disk is a private copy so that playing in the guest never changes the cached image.
+# A new image recipe brings a new disk copy (the old one is kept as .old).
 DISK=${KVMU_DISK:-build/run-disk.ext4}
-[ -f "$DISK" ] || cp "$IMG/disk.ext4" "$DISK"
+if [ ! -f "$DISK" ] || [ "$(cat "$DISK.src" 2>/dev/null)" != "$IMG" ]; then
+    [ -f "$DISK" ] && mv "$DISK" "$DISK.old"
+    cp "$IMG/disk.ext4" "$DISK"
+    echo "$IMG" >"$DISK.src"
+fi
 echo "kvmu: booting RISC-V Linux (Ctrl-A x quits, Ctrl-A h for help); disk: $DISK" >&2
 exec build/kvmu -M virt -m 256M -smp "${SMP:-2}" -nographic \
     -kernel "$IMG/Image" \

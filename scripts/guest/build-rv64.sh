@@ -122,6 +122,7 @@ install -m 755 "$BBSRC/examples/udhcp/simple.script" "$ROOT/usr/share/udhcpc/def
 install -m 644 "$HERE/rootfs/guest-mounts.sh" "$ROOT/etc/guest-mounts.sh"
 install -m 755 "$HERE/rootfs/init" "$ROOT/init"
 install -m 755 "$HERE/rootfs/init-poweroff" "$ROOT/init-poweroff"
+install -m 644 "$HERE/rootfs/inittab" "$ROOT/etc/inittab"
 
 # ------------------------------------------------------------------ initramfs
 # The kernel's usr/gen_initramfs.sh (with gen_init_cpio) writes device nodes
