@@ -113,7 +113,7 @@ static int take_lock(int fd, const char *path, bool readonly)
     if (fcntl(fd, F_OFD_SETLK, &fl) == 0)
         return 0;
     if (errno == EAGAIN || errno == EACCES) {
-        log_error("Failed to get %s\"write\" lock\nIs another process using the image [%s]?",
+        log_error("Failed to get %s\"write\" lock: is another process using the image [%s]?",
                   readonly ? "shared " : "", path);
         return -EBUSY;
     }
