@@ -88,6 +88,23 @@ const char *loader_image_kind_name(enum image_kind kind)
     }
 }
 
+bool loader_looks_like_text(const char *path)
+{
+    uint8_t buf[512];
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    ssize_t n = pread(fd, buf, sizeof(buf), 0);
+    close(fd);
+    if (n <= 0)
+        return false;
+    for (ssize_t i = 0; i < n; i++)
+        if ((buf[i] < 0x20 || buf[i] > 0x7e) && buf[i] != '\n' && buf[i] != '\r' &&
+            buf[i] != '\t')
+            return false;
+    return true;
+}
+
 int loader_load_file(struct guest_mem *mem, const char *what, const char *path, uint64_t gpa,
                      uint64_t max_size, uint64_t *size)
 {

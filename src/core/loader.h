@@ -2,6 +2,7 @@
 #ifndef KVMU_CORE_LOADER_H
 #define KVMU_CORE_LOADER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "core/memory.h"
@@ -17,6 +18,9 @@ enum image_kind {
 /* Look at the first bytes of a file. -errno (with a message) if it cannot be read. */
 int loader_probe(const char *path, enum image_kind *kind) __attribute__((warn_unused_result));
 const char *loader_image_kind_name(enum image_kind kind);
+/* True if the file starts with printable text only (a script, a config file...): a common
+ * mistake for a firmware or kernel path, which no binary format explains otherwise. */
+bool loader_looks_like_text(const char *path);
 
 /* Copy a whole file to [gpa, gpa + size); fails if it does not fit below gpa + max_size. */
 int loader_load_file(struct guest_mem *mem, const char *what, const char *path, uint64_t gpa,

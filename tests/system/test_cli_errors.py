@@ -6,9 +6,13 @@ Runs build/kvmu (or $KVMU); every test skips, with the reason, while the binary 
 """
 
 import os
+import pwd
+import shutil
 import struct
 import subprocess
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
 
@@ -27,18 +31,18 @@ def kvmu():
     return path
 
 
-def run(argv):
+def run(argv, preexec_fn=None):
     """Runs one emulator to completion; returns (status, stdout, stderr lines)."""
     done = subprocess.run([str(a) for a in argv], stdin=subprocess.DEVNULL,
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          timeout=RUN_TIMEOUT)
+                          timeout=RUN_TIMEOUT, preexec_fn=preexec_fn)
     return (done.returncode, done.stdout.decode(errors="replace"),
             done.stderr.decode(errors="replace").splitlines())
 
 
-def fails_with_one_line(argv):
+def fails_with_one_line(argv, preexec_fn=None):
     """Asserts exit status 1 and a single "kvmu: ..." line on stderr; returns that line."""
-    status, _, lines = run(argv)
+    status, _, lines = run(argv, preexec_fn)
     shown = " ".join(str(a) for a in argv)
     assert status == 1, f"{shown}: exit status {status}, stderr {lines}"
     assert len(lines) == 1, f"{shown}: want one line on stderr, got {lines}"
@@ -115,13 +119,31 @@ def test_kernel_is_a_directory(kvmu, tmp_path):
 
 
 def test_unreadable_kernel(kvmu, tmp_path):
-    if os.geteuid() == 0:
-        pytest.skip("root can read a mode-000 file")
-    kernel = tmp_path / "Image"
-    kernel.write_bytes(b"\0" * 4096)
-    kernel.chmod(0)
-    line = fails_with_one_line([kvmu, "-M", "virt", "-kernel", kernel, "-display", "none"])
-    assert str(kernel) in line
+    # Root reads any file, so as root the check runs kvmu as user "nobody" on a mode-000 file in
+    # a folder nobody can enter (pytest's own tmp folders are private to root).
+    folder = Path(tempfile.mkdtemp(prefix="kvmu-unreadable-"))
+    try:
+        folder.chmod(0o755)
+        kernel = folder / "Image"
+        kernel.write_bytes(b"\0" * 4096)
+        kernel.chmod(0)
+        as_nobody = None
+        if os.geteuid() == 0:
+            nobody = pwd.getpwnam("nobody")
+            if not os.access(kvmu, os.X_OK) or any(
+                    (p.stat().st_mode & 0o005) != 0o005 for p in Path(kvmu).parents
+                    if p != Path("/")):
+                pytest.skip("build/kvmu is not reachable for user nobody here")
+
+            def as_nobody():
+                os.setgid(nobody.pw_gid)
+                os.setuid(nobody.pw_uid)
+        line = fails_with_one_line([kvmu, "-M", "virt", "-kernel", kernel, "-display", "none"],
+                                   preexec_fn=as_nobody)
+        assert str(kernel) in line
+        assert "Permission denied" in line
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def garbage(tmp_path):
@@ -141,6 +163,13 @@ def test_garbage_kernel_on_virt_without_firmware(kvmu, tmp_path):
     line = fails_with_one_line([kvmu, "-M", "virt", "-bios", "none", "-kernel", kernel,
                                 "-display", "none"])
     assert str(kernel) in line
+
+
+def test_text_file_as_firmware(kvmu, tmp_path):
+    firmware = tmp_path / "fw.txt"
+    firmware.write_text("#!/bin/sh\necho this is not firmware\n")
+    line = fails_with_one_line([kvmu, "-M", "virt", "-bios", firmware, "-display", "none"])
+    assert str(firmware) in line and "text file" in line
 
 
 def test_missing_firmware(kvmu, tmp_path):

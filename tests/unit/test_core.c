@@ -144,6 +144,13 @@ static void test_probe_kinds(void **state)
     assert_int_equal(kind, IMAGE_UNKNOWN);
     unlink(p);
 
+    assert_false(loader_looks_like_text(p = write_temp(buf, sizeof(buf))));
+    unlink(p);
+    static const char script[] = "#!/bin/sh\n\techo not a kernel\r\n";
+    p = write_temp(script, sizeof(script) - 1);
+    assert_true(loader_looks_like_text(p));
+    unlink(p);
+
     assert_int_equal(loader_probe("/nonexistent/kernel", &kind), -ENOENT);
     assert_int_equal(loader_probe("/tmp", &kind), -EINVAL);
 }

@@ -245,6 +245,9 @@ static int load_payload(struct vm *vm, struct virt_board *b)
         if (kind == IMAGE_ELF_RISCV64) {
             r = loader_load_elf(&vm->mem, "firmware", bios, EM_RISCV, &entry, &end);
             size = end - VIRT_DRAM_BASE;
+        } else if (kind == IMAGE_UNKNOWN && loader_looks_like_text(bios)) {
+            log_error("firmware '%s' is a text file, not a RISC-V firmware binary", bios);
+            return -ENOEXEC;
         } else if (kind == IMAGE_UNKNOWN) {
             r = loader_load_file(&vm->mem, "firmware", bios, VIRT_DRAM_BASE, cfg->ram_size,
                                  &size);
