@@ -186,8 +186,8 @@ int main(int argc, char **argv)
         goto out;
     }
     sigwatch.fd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
-    if (sigwatch.fd < 0 || event_loop_add_fd(vm.loop, sigwatch.fd, EPOLLIN, on_signal,
-                                             &sigwatch) < 0) {
+    if (sigwatch.fd < 0 ||
+        event_loop_add_fd(vm.loop, sigwatch.fd, EPOLLIN, on_signal, &sigwatch) < 0) {
         log_error("cannot watch signals: %s", strerror(errno));
         goto out;
     }

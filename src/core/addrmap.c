@@ -74,8 +74,7 @@ const struct addr_region *addr_map_find(const struct addr_map *map, uint64_t add
     return NULL;
 }
 
-static void report_unassigned(struct addr_map *map, const char *what, uint64_t addr,
-                              unsigned size)
+static void report_unassigned(struct addr_map *map, const char *what, uint64_t addr, unsigned size)
 {
     if (map->reported_any && map->last_unassigned == addr)
         return;
@@ -119,8 +118,8 @@ bool addr_map_write(struct addr_map *map, uint64_t addr, unsigned size, uint64_t
         return false;
     }
     if (!access_ok(r, addr, size) || !r->ops->write) {
-        TRACE(TRACE_GUEST_ERRORS, "%s: unsupported %u-byte write at offset 0x%llx", r->name,
-              size, (unsigned long long)(addr - r->base));
+        TRACE(TRACE_GUEST_ERRORS, "%s: unsupported %u-byte write at offset 0x%llx", r->name, size,
+              (unsigned long long)(addr - r->base));
         return true;
     }
     TRACE(TRACE_MMIO, "%s: write%u [0x%llx] = 0x%llx", r->name, size * 8,

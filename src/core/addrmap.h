@@ -9,7 +9,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-
 /* Register access callbacks of one device region. `offset` is relative to the region base,
  * `size` is 1, 2, 4 or 8 bytes. Must be safe to call from any CPU thread: devices serialise
  * themselves. */

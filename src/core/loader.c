@@ -99,8 +99,7 @@ bool loader_looks_like_text(const char *path)
     if (n <= 0)
         return false;
     for (ssize_t i = 0; i < n; i++)
-        if ((buf[i] < 0x20 || buf[i] > 0x7e) && buf[i] != '\n' && buf[i] != '\r' &&
-            buf[i] != '\t')
+        if ((buf[i] < 0x20 || buf[i] > 0x7e) && buf[i] != '\n' && buf[i] != '\r' && buf[i] != '\t')
             return false;
     return true;
 }

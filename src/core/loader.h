@@ -28,8 +28,7 @@ int loader_load_file(struct guest_mem *mem, const char *what, const char *path, 
 
 /* Load the PT_LOAD segments of a 64-bit little-endian ELF at their physical addresses.
  * e_machine must match. *entry gets e_entry; *end the highest loaded address + 1. */
-int loader_load_elf(struct guest_mem *mem, const char *what, const char *path,
-                    uint16_t machine, uint64_t *entry, uint64_t *end)
-    __attribute__((warn_unused_result));
+int loader_load_elf(struct guest_mem *mem, const char *what, const char *path, uint16_t machine,
+                    uint64_t *entry, uint64_t *end) __attribute__((warn_unused_result));
 
 #endif

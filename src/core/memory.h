@@ -51,8 +51,7 @@ int guest_mem_write(const struct guest_mem *mem, uint64_t gpa, const void *buf, 
     __attribute__((warn_unused_result));
 
 /* Tell the execution engine that [gpa, gpa+len) was written behind the CPU's back. */
-static inline void guest_mem_notify_written(const struct guest_mem *mem, uint64_t gpa,
-                                            uint64_t len)
+static inline void guest_mem_notify_written(const struct guest_mem *mem, uint64_t gpa, uint64_t len)
 {
     if (mem->dma_written)
         mem->dma_written(mem->dma_written_opaque, gpa, len);

@@ -144,6 +144,9 @@ static void test_probe_kinds(void **state)
     assert_int_equal(kind, IMAGE_UNKNOWN);
     unlink(p);
 
+    assert_true(loader_looks_like_text(p = write_temp(buf, sizeof(buf)))); /* all "Z" */
+    unlink(p);
+    buf[100] = 0;
     assert_false(loader_looks_like_text(p = write_temp(buf, sizeof(buf))));
     unlink(p);
     static const char script[] = "#!/bin/sh\n\techo not a kernel\r\n";

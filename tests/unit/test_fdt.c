@@ -84,8 +84,7 @@ static void test_cpus_and_interrupt_wiring(void **state)
     struct virt_fdt_info info = {.nharts = 4, .ram_size = 128ull << 20};
     build(&info);
     int len;
-    assert_int_equal(prop_u32_at(prop(fdt_buf, "/cpus", "timebase-frequency", &len), 0),
-                     10000000);
+    assert_int_equal(prop_u32_at(prop(fdt_buf, "/cpus", "timebase-frequency", &len), 0), 10000000);
     for (unsigned i = 0; i < 4; i++) {
         char path[32];
         snprintf(path, sizeof(path), "/cpus/cpu@%u", i);
@@ -124,8 +123,7 @@ static void test_devices(void **state)
     uint32_t plic_ph = prop_u32_at(prop(fdt_buf, "/soc/plic@c000000", "phandle", &len), 0);
 
     assert_string_equal(prop(fdt_buf, "/soc/serial@10000000", "compatible", &len), "ns16550a");
-    assert_int_equal(prop_u32_at(prop(fdt_buf, "/soc/serial@10000000", "interrupts", &len), 0),
-                     10);
+    assert_int_equal(prop_u32_at(prop(fdt_buf, "/soc/serial@10000000", "interrupts", &len), 0), 10);
     assert_int_equal(
         prop_u32_at(prop(fdt_buf, "/soc/serial@10000000", "interrupt-parent", &len), 0), plic_ph);
 
@@ -156,10 +154,8 @@ static void test_too_small_buffer(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_memory_and_chosen),
-        cmocka_unit_test(test_no_initrd),
-        cmocka_unit_test(test_cpus_and_interrupt_wiring),
-        cmocka_unit_test(test_devices),
+        cmocka_unit_test(test_memory_and_chosen),         cmocka_unit_test(test_no_initrd),
+        cmocka_unit_test(test_cpus_and_interrupt_wiring), cmocka_unit_test(test_devices),
         cmocka_unit_test(test_too_small_buffer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -249,8 +249,7 @@ static int load_payload(struct vm *vm, struct virt_board *b)
             log_error("firmware '%s' is a text file, not a RISC-V firmware binary", bios);
             return -ENOEXEC;
         } else if (kind == IMAGE_UNKNOWN) {
-            r = loader_load_file(&vm->mem, "firmware", bios, VIRT_DRAM_BASE, cfg->ram_size,
-                                 &size);
+            r = loader_load_file(&vm->mem, "firmware", bios, VIRT_DRAM_BASE, cfg->ram_size, &size);
         } else {
             log_error("firmware '%s' is a %s, not RISC-V firmware", bios,
                       loader_image_kind_name(kind));
@@ -300,8 +299,7 @@ static int load_payload(struct vm *vm, struct virt_board *b)
             return -EINVAL;
         }
         /* QEMU's rule: far enough above the kernel for it to unpack, low enough for lowmem. */
-        uint64_t start = kernel_start + (cfg->ram_size < 256 * MiB ? cfg->ram_size / 2
-                                                                     : 128 * MiB);
+        uint64_t start = kernel_start + (cfg->ram_size < 256 * MiB ? cfg->ram_size / 2 : 128 * MiB);
         start = (start + 0xfff) & ~0xfffull;
         r = loader_load_file(&vm->mem, "initrd", cfg->initrd, start,
                              start < ram_end ? ram_end - start : 0, &size);
@@ -363,8 +361,7 @@ static int virt_create(struct vm *vm)
         return -EINVAL;
     }
     if (cfg->smp > VIRT_MAX_HARTS) {
-        log_error("-smp %u: the virt board supports at most %d harts", cfg->smp,
-                  VIRT_MAX_HARTS);
+        log_error("-smp %u: the virt board supports at most %d harts", cfg->smp, VIRT_MAX_HARTS);
         return -EINVAL;
     }
     r = guest_mem_add_ram(&vm->mem, VIRT_DRAM_BASE, cfg->ram_size);
