@@ -14,6 +14,16 @@ tally() { # $1 = tier name, $2 = passed, $3 = failed
     echo "== $1: $2 passed, $3 failed"
 }
 
+# --- style: the tree is formatted with the repo's .clang-format (one check)
+if clang-format --dry-run --Werror $(find src tests/unit -name '*.[ch]') >/tmp/kvmu-format.$$ 2>&1; then
+    tally "format" 1 0
+else
+    head -n 20 /tmp/kvmu-format.$$
+    failures+=("clang-format")
+    tally "format" 0 1
+fi
+rm -f /tmp/kvmu-format.$$
+
 # --- unit tests (cmocka), release and ASan/UBSan builds
 echo "== unit tests"
 up=0
