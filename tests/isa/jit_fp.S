@@ -133,6 +133,51 @@ test_main:
     fsgnj.d fa0, fa2, fa1
     fmv.x.d a0, fa0
     CHECK(a0, D_ONE)
+    /* fflags/frm/fcsr inline: the frflags; flt.d; fsflags idiom of quiet comparisons */
+    CASE
+    csrwi fflags, FFLAG_NX | FFLAG_DZ
+    frflags a2
+    FP_LOAD_D(fa1, D_QNAN)
+    flt.d a0, fa1, fa1
+    fsflags a3, a2
+    csrr a1, fflags
+    CHECK(a2, FFLAG_NX | FFLAG_DZ)
+    CHECK(a3, FFLAG_NX | FFLAG_DZ | FFLAG_NV)
+    CHECK(a1, FFLAG_NX | FFLAG_DZ)
+    CHECK(a0, 0)
+    csrrwi a4, frm, RM_RUP
+    csrrs a5, fcsr, zero
+    csrrci a6, fcsr, 0x8
+    csrr a7, fcsr
+    CHECK(a4, 0)
+    CHECK(a5, (RM_RUP << 5) | FFLAG_NX | FFLAG_DZ)
+    CHECK(a6, (RM_RUP << 5) | FFLAG_NX | FFLAG_DZ)
+    CHECK(a7, (RM_RUP << 5) | FFLAG_NX)
+    FP_LOAD_D(fa1, D_ONE)
+    FP_LOAD_D(fa2, D_EPS60)
+    fadd.d fa0, fa1, fa2
+    fmv.x.d a0, fa0
+    CHECK(a0, 0x3ff0000000000001)
+    csrwi frm, RM_RNE
+    li a7, 0
+    /* conversions from integers */
+    CASE
+    csrwi fflags, FFLAG_NX
+    li a1, -3
+    fcvt.s.w fa0, a1
+    FP_CHECK_RESULT(S, 0xc0400000, FFLAG_NX)
+    li a1, 0x1000001
+    fcvt.s.l fa0, a1
+    FP_CHECK_RESULT(S, 0x4b800000, FFLAG_NX)
+    li a1, 0x8000000000000001
+    fcvt.s.lu fa0, a1
+    FP_CHECK_RESULT(S, 0x5f000000, FFLAG_NX)
+    li a1, 0xffffffff
+    fcvt.d.wu fa0, a1
+    FP_CHECK_RESULT(D, 0x41efffffffe00000, FFLAG_NX)
+    li a1, 0xffffffffffffffff
+    fcvt.d.lu fa0, a1
+    FP_CHECK_RESULT(D, 0x43f0000000000000, FFLAG_NX)
     /* a hot loop: the same translated block with NX set, then with NX clear */
     CASE
     li s1, 1000

@@ -189,6 +189,39 @@ static bool compare(struct tr *t, const struct rv_insn *d, uint32_t raw, enum x8
     return true;
 }
 
+/* fcvt.{s,d}.{w,wu,l,lu}: through a non-negative or signed 64-bit value, rounded in the
+ * host's RNE (NX known); unsigned 64-bit values with the top bit set take the slow path. */
+static bool from_int(struct tr *t, const struct rv_insn *d, uint32_t raw)
+{
+    struct emitter *e = &t->e;
+    bool dbl = d->op >= RV_OP_FCVT_D_W;
+    unsigned kind = (unsigned)(d->op - (dbl ? RV_OP_FCVT_D_W : RV_OP_FCVT_S_W)); /* W WU L LU */
+
+    if (!rm_is_rne(d))
+        return false;
+    struct fixup *f = fp_begin(t, raw);
+    f = check_rne(t, f, d, raw);
+    f = check_nx(t, f, raw);
+    if (kind == 0)
+        emit_load(e, 4, true, RAX, HART_X(d->rs1));
+    else if (kind == 1)
+        emit_load(e, 4, false, RAX, HART_X(d->rs1));
+    else
+        emit_mov_rm(e, RAX, HART_X(d->rs1));
+    if (kind == 3) {
+        emit_test_rr(e, RAX, RAX);
+        f = slow(t, f, CC_S, raw);
+    }
+    emit_sse_rr_w(e, dbl ? P_SD : P_SS, SSE_CVTSI2, XMM0, RAX);
+    if (dbl)
+        emit_movq_rx(e, RAX, XMM0);
+    else
+        emit_movd_rx(e, RAX, XMM0);
+    store_result(t, d->rd, dbl);
+    fp_end(t, f);
+    return true;
+}
+
 static void sign_bit_of(struct tr *t, unsigned r, bool invert)
 {
     emit_mov_rm(&t->e, RCX, HART_F(r));
@@ -196,6 +229,62 @@ static void sign_bit_of(struct tr *t, unsigned r, bool invert)
         emit_f7(&t->e, 2, RCX); /* not */
     emit_shift_ri(&t->e, SHIFT_SHR, RCX, 63);
     emit_shift_ri(&t->e, SHIFT_SHL, RCX, 63);
+}
+
+/*
+ * fflags, frm and fcsr: user code reads and writes them around quiet comparisons (frflags;
+ * flt.d; fsflags), so they must not end the block. Their access only needs FS on; a write
+ * marks FS dirty (a read does not).
+ */
+static bool fp_csr(struct tr *t, const struct rv_insn *d, uint32_t raw)
+{
+    struct emitter *e = &t->e;
+    unsigned csr = (unsigned)d->imm;
+    bool imm_form = d->op >= RV_OP_CSRRWI;
+    unsigned kind = (unsigned)(d->op - (imm_form ? RV_OP_CSRRWI : RV_OP_CSRRW)); /* W, S, C */
+    bool write = kind == 0 || d->rs1 != 0;
+
+    if (csr < CSR_FFLAGS || csr > CSR_FCSR)
+        return false;
+    struct fixup *f = fp_begin(t, raw);
+    if (csr == CSR_FCSR) {
+        emit_load(e, 4, false, RAX, HART_FIELD(frm));
+        emit_shift_ri32(e, SHIFT_SHL, RAX, 5);
+        emit_load(e, 4, false, RCX, HART_FIELD(fflags));
+        emit_alu_rr32(e, ALU_OR, RAX, RCX);
+    } else {
+        emit_load(e, 4, false, RAX, csr == CSR_FFLAGS ? HART_FIELD(fflags) : HART_FIELD(frm));
+    }
+    if (write) {
+        if (imm_form)
+            emit_mov_ri(e, RDX, d->rs1);
+        else
+            emit_mov_rm(e, RDX, HART_X(d->rs1));
+        if (kind == 1) {
+            emit_alu_rr(e, ALU_OR, RDX, RAX);
+        } else if (kind == 2) {
+            emit_f7(e, 2, RDX); /* not */
+            emit_alu_rr(e, ALU_AND, RDX, RAX);
+        }
+        if (csr != CSR_FRM) {
+            emit_mov_rr32(e, RCX, RDX);
+            emit_alu_ri32(e, ALU_AND, RCX, 0x1f);
+            emit_store(e, 4, HART_FIELD(fflags), RCX);
+        }
+        if (csr != CSR_FFLAGS) {
+            if (csr == CSR_FCSR)
+                emit_shift_ri32(e, SHIFT_SHR, RDX, 5);
+            emit_alu_ri32(e, ALU_AND, RDX, 7);
+            emit_store(e, 4, HART_FIELD(frm), RDX);
+        }
+        emit_mov_ri(e, RCX, MSTATUS_FS | MSTATUS_SD);
+        emit_alu_mr(e, ALU_OR, HART_FIELD(mstatus), RCX);
+    }
+    if (d->rd)
+        emit_mov_mr(e, HART_X(d->rd), RAX);
+    if (f)
+        f->resume = emit_here(e);
+    return true;
 }
 
 bool tr_fp(struct tr *t, const struct rv_insn *d, uint32_t raw)
@@ -313,24 +402,13 @@ bool tr_fp(struct tr *t, const struct rv_insn *d, uint32_t raw)
     }
     case RV_OP_FCVT_D_L:
     case RV_OP_FCVT_D_W:
-        /* W is always exact; L may round, in the host's RNE. */
-        if (!rm_is_rne(d) && d->op == RV_OP_FCVT_D_L)
-            return false;
-        if (d->rm > RV_RM_RMM && d->rm != RV_RM_DYN)
-            return false;
-        f = fp_begin(t, raw);
-        if (d->rm == RV_RM_DYN || d->op == RV_OP_FCVT_D_L)
-            f = check_rne(t, f, d, raw);
-        if (d->op == RV_OP_FCVT_D_L) {
-            f = check_nx(t, f, raw);
-            emit_sse_rm_w(e, P_SD, SSE_CVTSI2, XMM0, HART_X(d->rs1));
-        } else {
-            emit_sse_rm(e, P_SD, SSE_CVTSI2, XMM0, HART_X(d->rs1));
-        }
-        emit_movq_rx(e, RAX, XMM0);
-        emit_mov_mr(e, HART_F(d->rd), RAX);
-        fp_end(t, f);
-        return true;
+    case RV_OP_FCVT_D_LU:
+    case RV_OP_FCVT_D_WU:
+    case RV_OP_FCVT_S_L:
+    case RV_OP_FCVT_S_W:
+    case RV_OP_FCVT_S_LU:
+    case RV_OP_FCVT_S_WU:
+        return from_int(t, d, raw);
     case RV_OP_FCVT_S_D:
         if (!rm_is_rne(d))
             return false;
@@ -354,6 +432,13 @@ bool tr_fp(struct tr *t, const struct rv_insn *d, uint32_t raw)
         store_result(t, d->rd, true);
         fp_end(t, f);
         return true;
+    case RV_OP_CSRRW:
+    case RV_OP_CSRRS:
+    case RV_OP_CSRRC:
+    case RV_OP_CSRRWI:
+    case RV_OP_CSRRSI:
+    case RV_OP_CSRRCI:
+        return fp_csr(t, d, raw);
     default:
         return false;
     }
