@@ -72,6 +72,15 @@ else
     echo "== x86 guests (kvm): skipped, no usable /dev/kvm"
 fi
 
+# --- the same ISA programs under the ASan/UBSan build (a sanitizer report fails the run)
+out=$(ASAN_OPTIONS=abort_on_error=1 tests/isa/run.sh build/asan/kvmu interp 2>&1)
+echo "$out" | grep -v '^PASS' || true
+ap=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p' <<<"$out" | tail -n1)
+af=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p' <<<"$out" | tail -n1)
+[ -n "$ap" ] || { ap=0; af=1; }
+[ "$af" -eq 0 ] || failures+=("isa-asan")
+tally "isa (asan build, interp)" "$ap" "$af"
+
 # --- system tests: real Linux guests (pytest + pexpect)
 out=$(/usr/bin/python3 -m pytest -q -rs tests/system 2>&1)
 echo "$out" | tail -n 40
