@@ -21,3 +21,9 @@ isa-elfs: $(ISA_ELFS)
 
 isa-check-qemu: $(ISA_ELFS)
 	KVMU=qemu-system-riscv64 tests/isa/run.sh
+
+# jit_dma's scratch disk (the test writes what it reads back; the contents do not matter).
+build/isa/jit_dma.img:
+	@mkdir -p $(@D)
+	truncate -s 64K $@
+build/isa/jit_dma.elf: build/isa/jit_dma.img
