@@ -141,11 +141,12 @@ static int vm_ioctl(struct kvm_accel *k, unsigned long req, void *arg, const cha
  * PC interrupt wiring. Inputs 0-15 are ISA IRQs, each to its 8259 pin and to the IOAPIC pin
  * of the same number except IRQ 0 (the in-kernel PIT), which PCs wire to IOAPIC pin 2 — what
  * the MADT's interrupt source override and the MP table tell the guest. Inputs 16-23 are
- * IOAPIC pins only. KVM's default table would put IRQ 0 on pin 0.
+ * IOAPIC pins only. KVM's default table would put IRQ 0 on pin 0. Then the MSI routes
+ * (kvm_notify.c). Called with pins_lock held.
  */
-static int set_irq_routing(struct kvm_accel *k)
+int kvm_set_irq_routing(struct kvm_accel *k)
 {
-    enum { MAX_ROUTES = 16 + KVM_NR_GSIS };
+    enum { MAX_ROUTES = 16 + KVM_NR_GSIS + KVM_MAX_MSI_ROUTES };
     struct {
         struct kvm_irq_routing hdr;
         struct kvm_irq_routing_entry e[MAX_ROUTES];
@@ -171,6 +172,7 @@ static int set_irq_routing(struct kvm_accel *k)
             .u.irqchip = {.irqchip = KVM_IRQCHIP_IOAPIC, .pin = gsi == 0 ? 2 : gsi},
         };
     }
+    n += kvm_notify_msi_routes(k, rt.e + n, MAX_ROUTES - n);
     rt.hdr.nr = n;
     return vm_ioctl(k, KVM_SET_GSI_ROUTING, &rt, "KVM_SET_GSI_ROUTING");
 }
@@ -211,6 +213,7 @@ static int build_kvm_vm(struct kvm_accel *k)
     pthread_mutex_lock(&k->pins_lock);
     k->vm_fd = fd;
     k->vm_gen++;
+    kvm_notify_forget_msi(k);
     pthread_mutex_unlock(&k->pins_lock);
     r = vm_ioctl(k, KVM_SET_TSS_ADDR, (void *)(uintptr_t)KVM_TSS_ADDR, "KVM_SET_TSS_ADDR");
     if (r < 0)
@@ -237,7 +240,9 @@ static int build_kvm_vm(struct kvm_accel *k)
     r = vm_ioctl(k, KVM_CREATE_IRQCHIP, NULL, "KVM_CREATE_IRQCHIP");
     if (r < 0)
         return r;
-    r = set_irq_routing(k);
+    pthread_mutex_lock(&k->pins_lock);
+    r = kvm_set_irq_routing(k);
+    pthread_mutex_unlock(&k->pins_lock);
     if (r < 0)
         return r;
     /* The dummy speaker lets the in-kernel PIT also own port 0x61 (channel 2 gate), which

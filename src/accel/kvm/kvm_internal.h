@@ -42,6 +42,15 @@ struct kvm_irq_pin {
 
 #define KVM_NR_GSIS 24 /* IOAPIC pins */
 
+/* A PCI MSI message (address, data) given its own GSI: an MSI routing entry plus an irqfd, so
+ * raising it is one eventfd write. Created on first use; forgotten when the VM is rebuilt. */
+struct kvm_msi_route {
+    uint64_t addr;
+    uint32_t data;
+    int fd;
+};
+#define KVM_MAX_MSI_ROUTES 64
+
 struct kvm_accel {
     struct vm *vm;
     int kvm_fd, vm_fd;
@@ -63,7 +72,13 @@ struct kvm_accel {
      * raise interrupts from the I/O thread at any time. */
     pthread_mutex_t pins_lock;
     unsigned vm_gen; /* incremented for every KVM VM built */
+
+    struct kvm_msi_route msi[KVM_MAX_MSI_ROUTES]; /* GSI KVM_NR_GSIS + index; pins_lock */
+    unsigned nmsi;
 };
+
+/* kvm.c: the GSI routing table (PC wiring + MSI routes); pins_lock held. */
+int kvm_set_irq_routing(struct kvm_accel *k) __attribute__((warn_unused_result));
 
 /* kvm_vcpu.c */
 void *kvm_vcpu_thread(void *opaque);
@@ -80,5 +95,9 @@ void kvm_notify_teardown(struct kvm_accel *k);
 void kvm_notify_set_irq(struct kvm_accel *k, unsigned gsi, bool level);
 /* A PCI MSI/MSI-X message, injected through the in-kernel LAPICs. */
 void kvm_notify_send_msi(struct kvm_accel *k, uint64_t addr, uint32_t data);
+/* Appends the MSI routes to a routing table being built (pins_lock held); returns the count. */
+unsigned kvm_notify_msi_routes(struct kvm_accel *k, struct kvm_irq_routing_entry *e, unsigned max);
+/* A new VM fd: the old one's MSI routes and irqfds are gone (pins_lock held). */
+void kvm_notify_forget_msi(struct kvm_accel *k);
 
 #endif

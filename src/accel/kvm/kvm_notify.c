@@ -7,6 +7,8 @@
  * That is exact for level-triggered pins and gives one edge per assertion for edge-triggered
  * ones. Hosts without KVM_CAP_IRQFD_RESAMPLE use KVM_IRQ_LINE.
  *
+ * MSI messages from PCI devices get a routing entry and an irqfd each, on first use.
+ *
  * Doorbells (vm->doorbells, e.g. virtio QueueNotify) become ioeventfds with a data match: KVM
  * signals the device's eventfd itself and the vCPU never leaves the guest.
  */
@@ -128,6 +130,9 @@ static void pin_create(struct kvm_accel *k, struct kvm_irq_pin *p)
 
 void kvm_notify_teardown(struct kvm_accel *k)
 {
+    pthread_mutex_lock(&k->pins_lock);
+    kvm_notify_forget_msi(k);
+    pthread_mutex_unlock(&k->pins_lock);
     for (unsigned i = 0; i < KVM_NR_GSIS; i++) {
         struct kvm_irq_pin *p = &k->pins[i];
         if (p->resamplefd >= 0) {
@@ -166,17 +171,73 @@ void kvm_notify_set_irq(struct kvm_accel *k, unsigned gsi, bool level)
     pthread_mutex_unlock(&k->pins_lock);
 }
 
+void kvm_notify_forget_msi(struct kvm_accel *k)
+{
+    for (unsigned i = 0; i < k->nmsi; i++)
+        close(k->msi[i].fd);
+    k->nmsi = 0;
+}
+
+unsigned kvm_notify_msi_routes(struct kvm_accel *k, struct kvm_irq_routing_entry *e, unsigned max)
+{
+    unsigned n = 0;
+    for (; n < k->nmsi && n < max; n++)
+        e[n] = (struct kvm_irq_routing_entry){
+            .gsi = KVM_NR_GSIS + n,
+            .type = KVM_IRQ_ROUTING_MSI,
+            .u.msi = {.address_lo = (uint32_t)k->msi[n].addr,
+                      .address_hi = (uint32_t)(k->msi[n].addr >> 32),
+                      .data = k->msi[n].data},
+        };
+    return n;
+}
+
+/* Called with pins_lock held: a route and irqfd for a message not seen before. Returns the fd,
+ * or -1 when the table is full or KVM refuses (the caller falls back to KVM_SIGNAL_MSI). */
+static int msi_route_add(struct kvm_accel *k, uint64_t addr, uint32_t data)
+{
+    if (k->nmsi == KVM_MAX_MSI_ROUTES || k->vm_fd < 0)
+        return -1;
+    int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (fd < 0)
+        return -1;
+    unsigned i = k->nmsi++;
+    k->msi[i] = (struct kvm_msi_route){.addr = addr, .data = data, .fd = fd};
+    struct kvm_irqfd req = {.fd = (uint32_t)fd, .gsi = KVM_NR_GSIS + i};
+    if (kvm_set_irq_routing(k) < 0 || ioctl(k->vm_fd, KVM_IRQFD, &req) < 0) {
+        log_error("kvm: cannot route MSI 0x%x to 0x%llx through an irqfd; using KVM_SIGNAL_MSI",
+                  data, (unsigned long long)addr);
+        k->nmsi--;
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
 void kvm_notify_send_msi(struct kvm_accel *k, uint64_t addr, uint32_t data)
 {
-    struct kvm_msi msi = {
-        .address_lo = (uint32_t)addr,
-        .address_hi = (uint32_t)(addr >> 32),
-        .data = data,
-    };
-    /* pins_lock: the VM fd is rebuilt on a guest reboot. */
+    int fd = -1;
+
+    /* pins_lock: the VM fd and its routes are rebuilt on a guest reboot. */
     pthread_mutex_lock(&k->pins_lock);
-    if (k->vm_fd >= 0 && ioctl(k->vm_fd, KVM_SIGNAL_MSI, &msi) < 0)
-        log_error("kvm: KVM_SIGNAL_MSI 0x%x to 0x%llx: %s", data, (unsigned long long)addr,
-                  strerror(errno));
+    for (unsigned i = 0; i < k->nmsi && fd < 0; i++)
+        if (k->msi[i].addr == addr && k->msi[i].data == data)
+            fd = k->msi[i].fd;
+    if (fd < 0)
+        fd = msi_route_add(k, addr, data);
+    if (fd >= 0) {
+        uint64_t one = 1;
+        if (write(fd, &one, sizeof(one)) != sizeof(one))
+            log_error("kvm: cannot raise MSI 0x%x: %s", data, strerror(errno));
+    } else if (k->vm_fd >= 0) {
+        struct kvm_msi msi = {
+            .address_lo = (uint32_t)addr,
+            .address_hi = (uint32_t)(addr >> 32),
+            .data = data,
+        };
+        if (ioctl(k->vm_fd, KVM_SIGNAL_MSI, &msi) < 0)
+            log_error("kvm: KVM_SIGNAL_MSI 0x%x to 0x%llx: %s", data, (unsigned long long)addr,
+                      strerror(errno));
+    }
     pthread_mutex_unlock(&k->pins_lock);
 }
