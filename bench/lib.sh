@@ -4,7 +4,7 @@
 #
 # Environment:
 #   KVMU         kvmu binary (default: build/kvmu in the repo); skipped when missing
-#   KVMU_ACCELS  space/comma-separated kvmu accelerators (default: interp)
+#   KVMU_ACCELS  space/comma-separated kvmu accelerators (default: interp,jit)
 #   QEMU         QEMU binary (default: qemu-system-riscv64); skipped when missing
 #   KVMU_IMAGES  folder with prebuilt guest images (default: scripts/guest/rv64-images)
 
@@ -39,7 +39,7 @@ bench_find_emulators() {
     local kvmu accel
     kvmu=$(bench_kvmu)
     if [ -x "$kvmu" ]; then
-        local accels=${KVMU_ACCELS:-interp}
+        local accels=${KVMU_ACCELS:-interp,jit}
         for accel in ${accels//,/ }; do
             EMULATORS+=("kvmu-$accel")
         done

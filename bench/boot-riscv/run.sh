@@ -63,8 +63,14 @@ for smp in ${SMPS//,/ }; do
         m=${median[$emu,$smp]:-}
         if [ -n "$m" ] && [ -n "$qemu_median" ]; then
             awk -v e="$emu" -v s="$smp" -v k="$m" -v q="$qemu_median" 'BEGIN {
-                printf "%-14s %4s  boot is %.2fx faster than QEMU (median %.3f s vs %.3f s)\n",
-                    e, s, q / k, k, q }'
+                printf "%-14s %4s  boot is %.2fx faster than QEMU (median %.3f s vs %.3f s; time ratio %.2f)\n",
+                    e, s, q / k, k, q, k / q }'
         fi
     done
+    jm=${median[kvmu-jit,$smp]:-}
+    im=${median[kvmu-interp,$smp]:-}
+    if [ -n "$jm" ] && [ -n "$im" ]; then
+        awk -v s="$smp" -v j="$jm" -v i="$im" 'BEGIN {
+            printf "%-14s %4s  jit boots %.2fx faster than interp\n", "kvmu-jit", s, i / j }'
+    fi
 done

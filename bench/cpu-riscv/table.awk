@@ -1,8 +1,9 @@
 # table.awk -v specs="label=file label=file ..."
 # Joins cpu-bench outputs (first spec: native) into one table. Ratios:
-#   "<emu> %nat"  native time / emulator time, for the first kvmu-* column
-#                 (QEMU's when no kvmu ran)
-#   "vs qemu"     QEMU time / kvmu time (> 1: kvmu is faster)
+#   "%nat"        native time / emulator time, for the fastest kvmu-* column
+#                 (kvmu-jit if present; QEMU's when no kvmu ran)
+#   "<accel>/qemu" QEMU time / kvmu time, per kvmu column (> 1: kvmu is faster)
+#   "jit/interp"  interp time / jit time, when both ran
 # Exits 1 when a checksum differs from native or a run has no result.
 function fmt_time(t) { return t == "" ? "-" : sprintf("%.3f", t) }
 function ratio(num, den) { return (num == "" || den == "" || den <= 0) ? "-" : sprintf("%.2f", num / den) }
@@ -22,13 +23,19 @@ BEGIN {
         }
         close(file)
         if (label[c] ~ /^kvmu-/ && !kvmu) kvmu = c
+        if (label[c] ~ /^kvmu-/) nk++
+        if (label[c] ~ /^kvmu-/) kcol[nk] = c
+        if (label[c] ~ /^kvmu-jit/) jit = c
+        if (label[c] == "kvmu-interp") interp = c
         if (label[c] == "qemu") qemu = c
     }
+    if (jit) kvmu = jit
     ref = kvmu ? kvmu : qemu
     printf "%-14s", "kernel"
     for (c = 1; c <= n; c++) printf " %12s", label[c]
-    if (ref) printf " %14s", (ref == kvmu ? "kvmu" : "qemu") " %nat"
-    if (kvmu && qemu) printf " %9s", "vs qemu"
+    if (ref) printf " %14s", (ref == kvmu ? substr(label[kvmu], 6) : "qemu") " %nat"
+    if (qemu) for (k = 1; k <= nk; k++) printf " %12s", substr(label[kcol[k]], 6) "/qemu"
+    if (jit && interp) printf " %11s", "jit/interp"
     printf "  %s\n", "checksum"
     for (r = 1; r <= rows; r++) {
         name = order[r]
@@ -38,9 +45,13 @@ BEGIN {
             pct = ratio(time[1, name] * 100, time[ref, name])
             printf " %14s", (pct == "-" ? "-" : pct "%")
         }
-        if (kvmu && qemu) {
-            x = ratio(time[qemu, name], time[kvmu, name])
-            printf " %9s", (x == "-" ? "-" : x "x")
+        if (qemu) for (k = 1; k <= nk; k++) {
+            x = ratio(time[qemu, name], time[kcol[k], name])
+            printf " %12s", (x == "-" ? "-" : x "x")
+        }
+        if (jit && interp) {
+            x = ratio(time[interp, name], time[jit, name])
+            printf " %11s", (x == "-" ? "-" : x "x")
         }
         verdict = "ok"
         for (c = 2; c <= n; c++) {
