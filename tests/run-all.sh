@@ -50,7 +50,10 @@ done
 tally "unit" "$up" "$uf"
 
 # --- ISA tests: our own RISC-V programs under each RISC-V accelerator
-accels=${KVMU_ACCELS:-interp}
+# Comma- or space-separated, as for the system tier.
+accels=${KVMU_ACCELS:-interp,jit}
+accels=${accels//,/ }
+# shellcheck disable=SC2086 # one argument per accelerator
 out=$(tests/isa/run.sh build/kvmu $accels 2>&1)
 echo "$out" | grep -v '^PASS' || true
 ip=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p' <<<"$out" | tail -n1)

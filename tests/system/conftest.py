@@ -6,7 +6,7 @@ Environment:
                 without a slash is looked up in PATH. A binary whose name
                 starts with "qemu-system" is treated as real QEMU: no -accel,
                 and kvmu-only variants are skipped.
-  KVMU_ACCELS   comma-separated accelerators to test (default: interp)
+  KVMU_ACCELS   comma-separated accelerators to test (default: interp,jit)
   KVMU_IMAGES   folder with prebuilt images (default: scripts/guest/rv64-images)
   KVMU_TIMEOUT  seconds allowed for each boot / command (default: 60)
 """
@@ -23,7 +23,7 @@ import pexpect
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-ACCELS = [a for a in os.environ.get("KVMU_ACCELS", "interp").split(",") if a]
+ACCELS = [a for a in os.environ.get("KVMU_ACCELS", "interp,jit").split(",") if a]
 TIMEOUT = float(os.environ.get("KVMU_TIMEOUT", "60"))
 CONSOLE_TAIL = 3000  # characters of console output shown on failure
 READY = "GUEST-READY"
