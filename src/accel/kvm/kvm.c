@@ -296,30 +296,36 @@ static int kvm_init(struct vm *vm)
     k->vm = vm;
     k->kvm_fd = -1;
     k->vm_fd = -1;
-    k->nvcpus = vm->x86->count;
     pthread_mutex_init(&k->lock, NULL);
     pthread_mutex_init(&k->pins_lock, NULL);
     pthread_cond_init(&k->cond, NULL);
     for (unsigned i = 0; i < KVM_NR_GSIS; i++)
         k->pins[i] = (struct kvm_irq_pin){.k = k, .gsi = i, .irqfd = -1, .resamplefd = -1};
-    k->vcpus = calloc(k->nvcpus, sizeof(*k->vcpus));
+    int r = -ENOMEM;
+    k->vcpus = calloc(vm->x86->count, sizeof(*k->vcpus));
     if (!k->vcpus)
         goto fail;
+    k->nvcpus = vm->x86->count;
     for (unsigned i = 0; i < k->nvcpus; i++)
         k->vcpus[i] = (struct kvm_vcpu){.k = k, .index = i, .fd = -1};
 
     struct sigaction sa = {.sa_handler = kick_handler};
     sigemptyset(&sa.sa_mask);
     if (sigaction(KVM_KICK_SIGNAL, &sa, NULL) < 0) {
+        r = -errno;
         log_error("kvm: cannot install the vCPU kick handler: %s", strerror(errno));
         goto fail;
     }
-    if (open_kvm(k) < 0 || get_supported_cpuid(k) < 0 || build_kvm_vm(k) < 0)
-        goto fail;
-    return 0;
+    r = open_kvm(k);
+    if (r == 0)
+        r = get_supported_cpuid(k);
+    if (r == 0)
+        r = build_kvm_vm(k);
+    if (r == 0)
+        return 0;
 fail:
     kvm_destroy(vm);
-    return -EINVAL;
+    return r;
 }
 
 static int start_vcpus(struct kvm_accel *k)
