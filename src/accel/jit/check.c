@@ -11,6 +11,7 @@
  * memory instructions through the interpreter fallback cannot be run twice; they count as
  * skipped.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,27 +25,31 @@
 #define ARCH_BYTES offsetof(struct rv_hart, tlb_used)
 #define MAX_STEPS 512
 
+/* Whole harts so their fields can be read in place; only ARCH_BYTES of before/after are used. */
 struct jit_checker {
-    struct rv_hart *shadow;
-    uint8_t before[ARCH_BYTES];
-    uint8_t after[ARCH_BYTES];
+    struct rv_hart *shadow, *before, *after;
     uint64_t checked, skipped;
 };
+
+static struct rv_hart *hart_alloc(void)
+{
+    struct rv_hart *h = aligned_alloc(64, (sizeof(*h) + 63) & ~(size_t)63);
+    if (h)
+        memset(h, 0, sizeof(*h));
+    return h;
+}
 
 int jit_check_init(struct jit *j)
 {
     struct jit_checker *c = calloc(1, sizeof(*c));
 
     if (!c)
-        return -1;
-    c->shadow = aligned_alloc(64, (sizeof(*c->shadow) + 63) & ~(size_t)63);
-    if (!c->shadow) {
-        free(c);
-        return -1;
-    }
-    memset(c->shadow, 0, sizeof(*c->shadow));
+        return -ENOMEM;
     j->checker = c;
-    return 0;
+    c->shadow = hart_alloc();
+    c->before = hart_alloc();
+    c->after = hart_alloc();
+    return c->shadow && c->before && c->after ? 0 : -ENOMEM;
 }
 
 void jit_check_destroy(struct jit *j)
@@ -57,6 +62,8 @@ void jit_check_destroy(struct jit *j)
              "clock, interpreted memory access)",
              (unsigned long long)c->checked, (unsigned long long)c->skipped);
     free(c->shadow);
+    free(c->before);
+    free(c->after);
     free(c);
     j->checker = NULL;
 }
@@ -139,7 +146,7 @@ bool jit_check_after(struct jit *j, struct rv_hart *h)
 {
     struct jit_checker *c = j->checker;
     struct rv_hart *s = c->shadow;
-    const struct rv_hart *start = (const struct rv_hart *)c->before;
+    const struct rv_hart *start = c->before;
     uint64_t after_mem[JIT_STORE_LOG_MAX];
 
     if (j->check_mmio) {
@@ -161,7 +168,7 @@ bool jit_check_after(struct jit *j, struct rv_hart *h)
     memset(s->tlb_used, 0, sizeof(s->tlb_used));
     rv_update_mode(s);
 
-    const struct rv_hart *jh = (const struct rv_hart *)c->after;
+    const struct rv_hart *jh = c->after;
     unsigned steps = 0;
     while (steps < MAX_STEPS && s->instret < jh->instret) {
         uint32_t raw = rv_fetch_raw(s, s->pc);
