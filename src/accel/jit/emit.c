@@ -298,6 +298,22 @@ void emit_f7(struct emitter *e, unsigned digit, int reg)
     op_rr(e, true, 0xf7, (int)digit, reg);
 }
 
+void emit_f7_32(struct emitter *e, unsigned digit, int reg)
+{
+    op_rr(e, false, 0xf7, (int)digit, reg);
+}
+
+void emit_cqo(struct emitter *e)
+{
+    emit_u8(e, 0x48);
+    emit_u8(e, 0x99);
+}
+
+void emit_cdq(struct emitter *e)
+{
+    emit_u8(e, 0x99);
+}
+
 void emit_setcc(struct emitter *e, enum x86_cc cc, int dst)
 {
     /* setcc writes 8 bits: clear the rest with movzx afterwards. */

@@ -127,6 +127,9 @@ void emit_imul_rr(struct emitter *e, int dst, int src);
 void emit_imul_rr32(struct emitter *e, int dst, int src);
 /* One-operand F7 group: 4 mul, 5 imul, 6 div, 7 idiv (rdx:rax), 3 neg, 2 not. */
 void emit_f7(struct emitter *e, unsigned digit, int reg);
+void emit_f7_32(struct emitter *e, unsigned digit, int reg);
+void emit_cqo(struct emitter *e);                            /* rdx = sign of rax */
+void emit_cdq(struct emitter *e);                            /* edx = sign of eax */
 void emit_setcc(struct emitter *e, enum x86_cc cc, int dst); /* dst = cc ? 1 : 0, 64-bit */
 void emit_cmov(struct emitter *e, enum x86_cc cc, int dst, int src);
 

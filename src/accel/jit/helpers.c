@@ -1,5 +1,5 @@
-/* C functions called from translated code: slow-path memory accesses, the interpreter
- * fallback, integer division (RISC-V semantics: no traps). h->pc is the current instruction's
+/* C functions called from translated code: slow-path memory accesses and the interpreter
+ * fallback. h->pc is the current instruction's
  * pc and h->instret is up to date whenever one of these may trap. */
 #include <string.h>
 
@@ -110,71 +110,4 @@ void jit_helper_log_store(struct jit *j, uint8_t *host, unsigned size)
     l->size = size;
     l->before = 0;
     memcpy(&l->before, host, size);
-}
-
-uint64_t jit_helper_div(uint64_t a, uint64_t b)
-{
-    int64_t x = (int64_t)a, y = (int64_t)b;
-    if (y == 0)
-        return ~0ull;
-    if (x == INT64_MIN && y == -1)
-        return a;
-    return (uint64_t)(x / y);
-}
-
-uint64_t jit_helper_divu(uint64_t a, uint64_t b)
-{
-    return b == 0 ? ~0ull : a / b;
-}
-
-uint64_t jit_helper_rem(uint64_t a, uint64_t b)
-{
-    int64_t x = (int64_t)a, y = (int64_t)b;
-    if (y == 0)
-        return a;
-    if (x == INT64_MIN && y == -1)
-        return 0;
-    return (uint64_t)(x % y);
-}
-
-uint64_t jit_helper_remu(uint64_t a, uint64_t b)
-{
-    return b == 0 ? a : a % b;
-}
-
-static uint64_t sext32(uint32_t v)
-{
-    return (uint64_t)(int64_t)(int32_t)v;
-}
-
-uint64_t jit_helper_divw(uint64_t a, uint64_t b)
-{
-    int32_t x = (int32_t)a, y = (int32_t)b;
-    if (y == 0)
-        return ~0ull;
-    if (x == INT32_MIN && y == -1)
-        return sext32((uint32_t)x);
-    return sext32((uint32_t)(x / y));
-}
-
-uint64_t jit_helper_divuw(uint64_t a, uint64_t b)
-{
-    uint32_t x = (uint32_t)a, y = (uint32_t)b;
-    return y == 0 ? ~0ull : sext32(x / y);
-}
-
-uint64_t jit_helper_remw(uint64_t a, uint64_t b)
-{
-    int32_t x = (int32_t)a, y = (int32_t)b;
-    if (y == 0)
-        return sext32((uint32_t)x);
-    if (x == INT32_MIN && y == -1)
-        return 0;
-    return sext32((uint32_t)(x % y));
-}
-
-uint64_t jit_helper_remuw(uint64_t a, uint64_t b)
-{
-    uint32_t x = (uint32_t)a, y = (uint32_t)b;
-    return y == 0 ? sext32(x) : sext32(x % y);
 }

@@ -130,14 +130,6 @@ struct jit_load_ret jit_helper_load(struct rv_hart *h, uint64_t va, unsigned kin
 int jit_helper_store(struct rv_hart *h, uint64_t va, uint64_t val, unsigned size, uint64_t next_pc);
 int jit_helper_step(struct rv_hart *h, uint32_t raw);
 void jit_helper_log_store(struct jit *j, uint8_t *host, unsigned size);
-uint64_t jit_helper_div(uint64_t a, uint64_t b);
-uint64_t jit_helper_divu(uint64_t a, uint64_t b);
-uint64_t jit_helper_rem(uint64_t a, uint64_t b);
-uint64_t jit_helper_remu(uint64_t a, uint64_t b);
-uint64_t jit_helper_divw(uint64_t a, uint64_t b);
-uint64_t jit_helper_divuw(uint64_t a, uint64_t b);
-uint64_t jit_helper_remw(uint64_t a, uint64_t b);
-uint64_t jit_helper_remuw(uint64_t a, uint64_t b);
 
 /* Load kinds for jit_helper_load: size | JIT_LOAD_SIGNED. */
 #define JIT_LOAD_SIGNED 0x10

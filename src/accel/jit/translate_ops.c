@@ -93,11 +93,60 @@ static void set_cmp(struct tr *t, enum x86_cc cc, const struct rv_insn *d, bool 
     st(t, d->rd, RAX);
 }
 
-static void call2(struct tr *t, const struct rv_insn *d, uint64_t (*fn)(uint64_t, uint64_t))
+static void patch_here(struct tr *t, uint8_t *field)
 {
-    ld(t, RDI, d->rs1);
-    ld(t, RSI, d->rs2);
-    emit_call_abs(&t->e, (const void *)fn);
+    if (!t->e.overflow)
+        emit_patch_rel32(field, emit_here(&t->e));
+}
+
+/*
+ * Division with RISC-V's results where x86 would fault: by zero (quotient all ones, remainder
+ * the dividend) and the signed overflow MIN / -1 (quotient MIN, remainder 0).
+ */
+static void divide(struct tr *t, const struct rv_insn *d, bool sign, bool rem, bool word)
+{
+    struct emitter *e = &t->e;
+
+    ld(t, RAX, d->rs1);
+    ld(t, RCX, d->rs2);
+    if (word)
+        emit_test_rr32(e, RCX, RCX);
+    else
+        emit_test_rr(e, RCX, RCX);
+    uint8_t *to_zero = emit_jcc(e, CC_E, NULL);
+    uint8_t *to_minus1 = NULL;
+    if (sign) {
+        if (word)
+            emit_alu_ri32(e, ALU_CMP, RCX, -1);
+        else
+            emit_alu_ri(e, ALU_CMP, RCX, -1);
+        to_minus1 = emit_jcc(e, CC_E, NULL);
+    }
+    if (sign)
+        word ? emit_cdq(e) : emit_cqo(e);
+    else
+        emit_mov_ri(e, RDX, 0);
+    word ? emit_f7_32(e, sign ? 7 : 6, RCX) : emit_f7(e, sign ? 7 : 6, RCX);
+    if (rem)
+        emit_mov_rr(e, RAX, RDX);
+    uint8_t *to_done1 = emit_jmp(e, NULL);
+    uint8_t *to_done2 = NULL;
+    if (sign) {
+        patch_here(t, to_minus1);
+        if (rem)
+            emit_mov_ri(e, RAX, 0);
+        else
+            word ? emit_f7_32(e, 3, RAX) : emit_f7(e, 3, RAX); /* neg: MIN stays MIN */
+        to_done2 = emit_jmp(e, NULL);
+    }
+    patch_here(t, to_zero);
+    if (!rem)
+        emit_mov_ri(e, RAX, ~0ull);
+    patch_here(t, to_done1);
+    if (to_done2)
+        patch_here(t, to_done2);
+    if (word)
+        emit_movsxd(e, RAX, RAX);
     st(t, d->rd, RAX);
 }
 
@@ -356,28 +405,28 @@ bool tr_insn(struct tr *t, const struct rv_insn *d, uint32_t raw)
         st(t, d->rd, RDX);
         return false;
     case RV_OP_DIV:
-        call2(t, d, jit_helper_div);
+        divide(t, d, true, false, false);
         return false;
     case RV_OP_DIVU:
-        call2(t, d, jit_helper_divu);
+        divide(t, d, false, false, false);
         return false;
     case RV_OP_REM:
-        call2(t, d, jit_helper_rem);
+        divide(t, d, true, true, false);
         return false;
     case RV_OP_REMU:
-        call2(t, d, jit_helper_remu);
+        divide(t, d, false, true, false);
         return false;
     case RV_OP_DIVW:
-        call2(t, d, jit_helper_divw);
+        divide(t, d, true, false, true);
         return false;
     case RV_OP_DIVUW:
-        call2(t, d, jit_helper_divuw);
+        divide(t, d, false, false, true);
         return false;
     case RV_OP_REMW:
-        call2(t, d, jit_helper_remw);
+        divide(t, d, true, true, true);
         return false;
     case RV_OP_REMUW:
-        call2(t, d, jit_helper_remuw);
+        divide(t, d, false, true, true);
         return false;
     default:
         break;
