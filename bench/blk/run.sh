@@ -12,14 +12,15 @@
 #     (1 MiB blocks) and 4 KiB O_DIRECT random reads at depth 1 (rand-read.c), under kvmu
 #     (each KVMU_ACCELS) and qemu-system-riscv64.
 # Ratios are kvmu / QEMU throughput (> 1: kvmu is faster).
-# Env: KVMU, KVMU_ACCELS (default interp), QEMU, QEMU_X86, BENCH_TIMEOUT, BLK_RV_MIB (default 64),
-# BLK_SKIP_RV=1, BLK_SKIP_X86=1.
+# Env: KVMU, KVMU_ACCELS (default interp), QEMU, QEMU_X86, BENCH_TIMEOUT, BLK_RUNS (x86 runs
+# per VMM, alternating, median; default 3), BLK_RV_MIB (default 64), BLK_SKIP_RV=1, BLK_SKIP_X86=1.
 set -eu
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../lib.sh"
 
 TIMEOUT=${BENCH_TIMEOUT:-600}
+RUNS=${BLK_RUNS:-3}
 QEMU_X86=${QEMU_X86:-qemu-system-x86_64}
 OUT=$BENCH_CACHE/blk
 mkdir -p "$OUT"
@@ -38,7 +39,7 @@ parse() { # label time-units-per-second log: "blk KIND AMOUNT TIME" lines -> R[l
     while read -r _ kind amount time; do
         R[$label.$kind]=$(awk -v a="$amount" -v t="$time" -v s="$scale" -v k="$kind" \
             'BEGIN { r = a / (t / s); if (k != "rand-read") r /= 1048576; printf "%.1f", r }')
-    done < <(tr -d '\r' <"$3" | grep -E '^blk (seq-read|seq-write|rand-read) ')
+    done < <(tr -d '\r' <"$3" | grep -oE 'blk (seq-read|seq-write|rand-read) [0-9]+ [0-9]+')
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "" && b != "" && b > 0) printf "%.2f", a / b; else printf "-" }'; }
 table() { # title label...
@@ -63,21 +64,33 @@ if [ "${BLK_SKIP_X86:-0}" != 1 ] && [ -w /dev/kvm ]; then
         -mno-red-zone -mgeneral-regs-only -fno-stack-protector -fno-asynchronous-unwind-tables \
         -I"$G" -T "$G/guest.ld" -Wl,--build-id=none -Wl,-z,noexecstack -Wl,--no-warn-rwx-segments \
         -o "$OUT/blk.elf" "$G/pvh_start.S" "$G/lib.c" "$HERE/blk_guest.c"
+    # Alternating runs, median per metric: the host is shared and noisy.
     x86=(kvmu)
-    bench_log "x86: kvmu -M pc"
-    timeout "$TIMEOUT" "$KVMU_BIN" -M pc -accel kvm -m 128M -nographic -kernel "$OUT/blk.elf" \
-        -drive "file=$DISK,format=raw,if=virtio" </dev/null >"$OUT/x86-kvmu.log" 2>&1 || true
-    parse x86-kvmu "$TSC_HZ" "$OUT/x86-kvmu.log"
-    if command -v "$QEMU_X86" >/dev/null; then
-        bench_log "x86: $QEMU_X86 -enable-kvm -M pc"
-        timeout "$TIMEOUT" "$QEMU_X86" -enable-kvm -M pc -m 128M -nographic -kernel "$OUT/blk.elf" \
-            -device isa-debug-exit,iobase=0xf4,iosize=4 \
-            -drive "file=$DISK,format=raw,if=none,id=d0" \
-            -device virtio-blk-pci,disable-legacy=on,drive=d0 </dev/null >"$OUT/x86-qemu.log" 2>&1 || true
-        parse x86-qemu "$TSC_HZ" "$OUT/x86-qemu.log"
-        x86+=(qemu)
-    fi
-    table "x86-64 KVM, tiny guest driver" "${x86[@]/#/x86-}"
+    command -v "$QEMU_X86" >/dev/null && x86+=(qemu) || bench_log "$QEMU_X86 not found"
+    for run in $(seq "$RUNS"); do
+        for l in "${x86[@]}"; do
+            bench_log "x86 run $run: $l -M pc"
+            if [ "$l" = kvmu ]; then
+                timeout "$TIMEOUT" "$KVMU_BIN" -M pc -accel kvm -m 128M -nographic \
+                    -kernel "$OUT/blk.elf" -drive "file=$DISK,format=raw,if=virtio" \
+                    </dev/null >"$OUT/x86-$l.log" 2>&1 || true
+            else
+                timeout "$TIMEOUT" "$QEMU_X86" -enable-kvm -M pc -m 128M -nographic \
+                    -kernel "$OUT/blk.elf" -device isa-debug-exit,iobase=0xf4,iosize=4 \
+                    -drive "file=$DISK,format=raw,if=none,id=d0" \
+                    -device virtio-blk-pci,disable-legacy=on,drive=d0 \
+                    </dev/null >"$OUT/x86-$l.log" 2>&1 || true
+            fi
+            parse "x86-$l.$run" "$TSC_HZ" "$OUT/x86-$l.log"
+        done
+    done
+    for l in "${x86[@]}"; do
+        for k in seq-write seq-read rand-read; do
+            R[x86-$l.$k]=$(for run in $(seq "$RUNS"); do echo "${R[x86-$l.$run.$k]:-}"; done |
+                grep . | sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }')
+        done
+    done
+    table "x86-64 KVM, tiny guest (median of $RUNS)" "${x86[@]/#/x86-}"
 fi
 
 if [ "${BLK_SKIP_RV:-0}" != 1 ]; then

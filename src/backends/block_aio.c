@@ -72,6 +72,9 @@ static void *worker(void *opaque)
         r->result = run_one(a->bdev, r);
 
         pthread_mutex_lock(&a->lock);
+        /* One wake-up per batch: a non-empty list was already signalled and the loop thread
+         * takes the whole list after reading the eventfd. */
+        bool signal = !a->done_head;
         r->next = NULL;
         *a->done_tail = r;
         a->done_tail = &r->next;
@@ -79,7 +82,7 @@ static void *worker(void *opaque)
         if (!a->running && !a->queue_head)
             pthread_cond_broadcast(&a->drained);
         uint64_t one = 1;
-        if (write(a->done_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+        if (signal && write(a->done_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
             log_error("block: cannot signal a completion: %s", strerror(errno));
     }
     pthread_mutex_unlock(&a->lock);
