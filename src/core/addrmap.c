@@ -76,10 +76,8 @@ const struct addr_region *addr_map_find(const struct addr_map *map, uint64_t add
 
 static void report_unassigned(struct addr_map *map, const char *what, uint64_t addr, unsigned size)
 {
-    if (map->reported_any && map->last_unassigned == addr)
+    if (atomic_exchange_explicit(&map->last_unassigned, addr + 1, memory_order_relaxed) == addr + 1)
         return;
-    map->reported_any = true;
-    map->last_unassigned = addr;
     TRACE(TRACE_UNIMP, "%s %s of %u bytes at unassigned 0x%llx", map->name, what, size,
           (unsigned long long)addr);
 }

@@ -6,6 +6,7 @@
 #ifndef KVMU_CORE_ADDRMAP_H
 #define KVMU_CORE_ADDRMAP_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -31,9 +32,9 @@ struct addr_map {
     const char *name; /* "mmio" or "pio", for messages */
     struct addr_region *regions;
     unsigned count, cap;
-    /* Last unassigned address reported, so a guest polling a hole does not flood the log. */
-    uint64_t last_unassigned;
-    bool reported_any;
+    /* Last unassigned address reported (+1, 0 = none), so a guest polling a hole does not flood
+     * the log. Atomic: KVM vCPU threads report concurrently. */
+    _Atomic uint64_t last_unassigned;
 };
 
 void addr_map_init(struct addr_map *map, const char *name);
