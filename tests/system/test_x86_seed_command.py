@@ -94,3 +94,38 @@ def test_seed_command_mounts_root_over_virtio_pci(name, images, tmp_path):
         assert "virtio_mmio" not in console
     finally:
         child.terminate(force=True)
+
+
+def test_test_kernel_root_over_virtio_pci(tmp_path):
+    """The project's own small test kernel (tinyconfig + fragment: virtio-pci and virtio-mmio)
+    on the default board: the same path as above, also for hosts without the defconfig build."""
+    script = REPO / "scripts" / "guest" / "x86-images"
+    done = subprocess.run([str(script)], stdout=subprocess.PIPE, text=True, check=True)
+    images = Path(done.stdout.strip().splitlines()[-1])
+    shutil.copy(images / "disk.ext4", tmp_path / "disk.ext4")
+    child = pexpect.spawn(binary("kvmu"), [
+        "-kernel", str(images / "bzImage"), "-drive", "file=disk.ext4,format=raw,if=virtio",
+        "-nographic", "-m", "256M", "-enable-kvm", "-append",
+        f"console=ttyS0 init=/init root=/dev/vda ro {PVM_QUIRKS}"],
+        cwd=str(tmp_path), encoding="utf-8", codec_errors="replace", timeout=TIMEOUT)
+    log = []
+
+    class Sink:
+        def write(self, text):
+            log.append(text)
+
+        def flush(self):
+            pass
+
+    child.logfile_read = Sink()
+    try:
+        for pattern in [r"ACPI: PCI Root Bridge \[PCI0\]", r"pci 0000:00:01\.0: \[1af4:1042\]",
+                        r"virtio_blk virtio0: .*\[vda\]", r"EXT4-fs \(vda\): mounted filesystem",
+                        RUN_INIT]:
+            try:
+                child.expect(pattern)
+            except (pexpect.TIMEOUT, pexpect.EOF) as e:
+                what = "timeout" if isinstance(e, pexpect.TIMEOUT) else "exited"
+                raise AssertionError(f"{what} waiting for {pattern!r}:\n{''.join(log)[-4000:]}")
+    finally:
+        child.terminate(force=True)
