@@ -7,10 +7,11 @@
 
 #include "core/log.h"
 
-#define STATUS_OBF 0x01    /* output buffer full: a byte waits at 0x60 */
-#define STATUS_SYS 0x04    /* passed self test */
-#define STATUS_CMD 0x08    /* last write was a command */
-#define STATUS_AUXOBF 0x20 /* the byte is from the mouse port */
+#define STATUS_OBF 0x01      /* output buffer full: a byte waits at 0x60 */
+#define STATUS_SYS 0x04      /* passed self test */
+#define STATUS_CMD 0x08      /* last write was a command */
+#define STATUS_UNLOCKED 0x10 /* keyboard not inhibited by the keylock */
+#define STATUS_AUXOBF 0x20   /* the byte is from the mouse port */
 
 #define CMD_READ_CTR 0x20
 #define CMD_WRITE_CTR 0x60
@@ -177,7 +178,7 @@ int i8042_create(const struct power_ops *ops, struct i8042 **out)
 void i8042_reset(struct i8042 *k)
 {
     pthread_mutex_lock(&k->lock);
-    k->status = STATUS_SYS;
+    k->status = STATUS_SYS | STATUS_UNLOCKED;
     k->ctr = 0x00; /* interrupts off, translation off: nothing to report anyway */
     k->outport = OUTPORT_RESET_N | OUTPORT_A20;
     k->out = 0;
