@@ -68,9 +68,9 @@ class Boot:
     def tail(self):
         return "".join(self.log)[-3000:]
 
-    def expect(self, pattern):
+    def expect(self, pattern, timeout=TIMEOUT):
         try:
-            self.child.expect(pattern, timeout=TIMEOUT)
+            self.child.expect(pattern, timeout=timeout)
         except (pexpect.TIMEOUT, pexpect.EOF) as e:
             what = "timeout" if isinstance(e, pexpect.TIMEOUT) else "kvmu exited"
             raise AssertionError(f"{what} waiting for {pattern!r}; console:\n{self.tail()}")
@@ -136,7 +136,7 @@ def test_ext4_root_on_virtio_mmio(boot, x86_images, tmp_path):
 def test_two_cpus(boot, x86_images):
     b = boot("-smp", "2", "-kernel", str(x86_images / "bzImage"), "-initrd",
              str(x86_images / "initramfs-tiny.cpio.gz"), "-append", f"{BASE_ARGS} nopv")
-    b.expect("Total of 2 processors activated")
+    b.expect("Total of 2 processors activated", timeout=min(TIMEOUT, 400))
     b.expect(RUN_INIT)
 
 
