@@ -13,7 +13,7 @@
 #     (each KVMU_ACCELS) and qemu-system-riscv64.
 # Ratios are kvmu / QEMU throughput (> 1: kvmu is faster).
 # Env: KVMU, KVMU_ACCELS (default interp), QEMU, QEMU_X86, BENCH_TIMEOUT, BLK_RUNS (x86 runs
-# per VMM, alternating, median; default 3), BLK_RV_MIB (default 64), BLK_SKIP_RV=1, BLK_SKIP_X86=1.
+# per VMM, alternating, median; default 3), BLK_RV_MIB (default 256), BLK_SKIP_RV=1, BLK_SKIP_X86=1.
 set -eu
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -113,7 +113,7 @@ if [ "${BLK_SKIP_RV:-0}" != 1 ]; then
         timeout "$TIMEOUT" "${ARGV[@]}" -m 256M -smp 1 -nographic -kernel "$IMAGES/Image" \
             -initrd "$OUT/initramfs-blk.cpio.gz" -no-reboot \
             -drive "file=$DISK,format=raw,if=none,id=d0" -device virtio-blk-device,drive=d0 \
-            -append "console=ttyS0 quiet blk_mib=${BLK_RV_MIB:-64}" \
+            -append "console=ttyS0 quiet blk_mib=${BLK_RV_MIB:-256}" \
             </dev/null >"$OUT/rv-$emu.log" 2>&1 || true
         parse "rv-$emu" 1000000000 "$OUT/rv-$emu.log"
         labels+=("rv-$emu")
