@@ -128,3 +128,13 @@ def test_dsdt_pci_host_bridge_disassembles(tmp_path):
     assert 'EisaId ("PNP0A03")' in dsl
     assert "_PRT" in dsl and "WordBusNumber" in dsl and "DWordMemory" in dsl
     assert "0xC0000000" in dsl and "0xFEBFFFFF" in dsl
+
+
+def test_device_needs_the_right_bus(tmp_path):
+    disk = image(tmp_path / "d.img", MARKER)
+    rc, out = run("-M", "pc", "-drive", f"file={disk},format=raw,if=none,id=d0",
+                  "-device", "virtio-blk-device,drive=d0")
+    assert rc != 0 and "No 'virtio-bus' bus found for device 'virtio-blk-device'" in out, out
+    rc, out = run("-M", "microvm", "-drive", f"file={disk},format=raw,if=none,id=d0",
+                  "-device", "virtio-blk-pci,drive=d0")
+    assert rc != 0 and "No 'PCI' bus found for device 'virtio-blk-pci'" in out, out
