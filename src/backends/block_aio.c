@@ -35,7 +35,7 @@ struct blk_aio {
     unsigned nthreads;
 };
 
-static int run_one(struct blockdev *bdev, const struct blk_aio_req *r)
+int blk_aio_execute(struct blockdev *bdev, const struct blk_aio_req *r)
 {
     switch (r->op) {
     case BLK_AIO_READ:
@@ -44,6 +44,10 @@ static int run_one(struct blockdev *bdev, const struct blk_aio_req *r)
         return blockdev_pwritev(bdev, r->iov, r->iovcnt, r->offset);
     case BLK_AIO_FLUSH:
         return blockdev_flush(bdev);
+    case BLK_AIO_DISCARD:
+        return blockdev_discard(bdev, r->offset, r->len);
+    case BLK_AIO_WRITE_ZEROES:
+        return blockdev_write_zeroes(bdev, r->offset, r->len, r->unmap);
     }
     return -EINVAL;
 }
@@ -69,7 +73,7 @@ static void *worker(void *opaque)
         a->running++;
         pthread_mutex_unlock(&a->lock);
 
-        r->result = run_one(a->bdev, r);
+        r->result = blk_aio_execute(a->bdev, r);
 
         pthread_mutex_lock(&a->lock);
         /* One wake-up per batch: a non-empty list was already signalled and the loop thread

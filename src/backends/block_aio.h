@@ -7,6 +7,7 @@
 #ifndef KVMU_BACKENDS_BLOCK_AIO_H
 #define KVMU_BACKENDS_BLOCK_AIO_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/uio.h>
 
@@ -14,7 +15,13 @@ struct blockdev;
 struct event_loop;
 struct blk_aio;
 
-enum blk_aio_op { BLK_AIO_READ, BLK_AIO_WRITE, BLK_AIO_FLUSH };
+enum blk_aio_op {
+    BLK_AIO_READ,
+    BLK_AIO_WRITE,
+    BLK_AIO_FLUSH,
+    BLK_AIO_DISCARD,
+    BLK_AIO_WRITE_ZEROES
+};
 
 /* Embedded in the caller's request. iov must stay valid until completion. */
 struct blk_aio_req {
@@ -22,7 +29,9 @@ struct blk_aio_req {
     const struct iovec *iov;
     int iovcnt;
     uint64_t offset;
-    int result; /* 0 or -errno, set before completion */
+    uint64_t len; /* DISCARD and WRITE_ZEROES (no iovecs) */
+    bool unmap;   /* WRITE_ZEROES may deallocate */
+    int result;   /* 0 or -errno, set before completion */
     struct blk_aio_req *next;
 };
 
@@ -36,6 +45,9 @@ typedef void (*blk_aio_complete_fn)(void *opaque, struct blk_aio_req *done);
  * thread/eventfd/event-loop setup. */
 int blk_aio_create(struct blockdev *bdev, struct event_loop *loop, unsigned threads,
                    blk_aio_complete_fn complete, void *opaque, struct blk_aio **out)
+    __attribute__((warn_unused_result));
+/* Runs one request on the calling thread (what a worker does); returns its result. */
+int blk_aio_execute(struct blockdev *bdev, const struct blk_aio_req *req)
     __attribute__((warn_unused_result));
 /* Queues a request. Any thread. */
 void blk_aio_submit(struct blk_aio *a, struct blk_aio_req *req);

@@ -88,6 +88,36 @@ static int raw_flush(struct blockdev *bdev)
     return 0;
 }
 
+static int raw_discard(struct blockdev *bdev, uint64_t offset, uint64_t len)
+{
+    struct block_raw *r = (struct block_raw *)bdev;
+
+    if (fallocate(r->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)offset, (off_t)len) < 0)
+        return errno == EOPNOTSUPP ? 0 : -errno; /* discard is a hint */
+    return 0;
+}
+
+static int raw_write_zeroes(struct blockdev *bdev, uint64_t offset, uint64_t len, bool unmap)
+{
+    struct block_raw *r = (struct block_raw *)bdev;
+    int mode = unmap ? FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE : FALLOC_FL_ZERO_RANGE;
+
+    if (fallocate(r->fd, mode, (off_t)offset, (off_t)len) == 0)
+        return 0;
+    if (errno != EOPNOTSUPP && errno != EINVAL)
+        return -errno;
+    /* The file system cannot: write the zeros. */
+    static const uint8_t zeros[65536];
+    while (len > 0) {
+        uint64_t n = len < sizeof(zeros) ? len : sizeof(zeros);
+        int err = raw_rw_one(r->fd, (uint8_t *)zeros, n, &offset, true);
+        if (err < 0)
+            return err;
+        len -= n;
+    }
+    return 0;
+}
+
 static void raw_destroy(struct blockdev *bdev)
 {
     struct block_raw *r = (struct block_raw *)bdev;
@@ -100,6 +130,8 @@ static const struct blockdev_ops raw_ops = {
     .preadv = raw_preadv,
     .pwritev = raw_pwritev,
     .flush = raw_flush,
+    .discard = raw_discard,
+    .write_zeroes = raw_write_zeroes,
     .destroy = raw_destroy,
 };
 
@@ -206,6 +238,33 @@ int blockdev_pwrite(struct blockdev *bdev, const void *buf, uint64_t len, uint64
 {
     struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
     return blockdev_pwritev(bdev, &iov, 1, offset);
+}
+
+int blockdev_discard(struct blockdev *bdev, uint64_t offset, uint64_t len)
+{
+    if (bdev->readonly)
+        return -EROFS;
+    if (!bdev->discard)
+        return 0;
+    return bdev->ops->discard ? bdev->ops->discard(bdev, offset, len) : -EOPNOTSUPP;
+}
+
+int blockdev_write_zeroes(struct blockdev *bdev, uint64_t offset, uint64_t len, bool unmap)
+{
+    if (bdev->readonly)
+        return -EROFS;
+    if (bdev->ops->write_zeroes)
+        return bdev->ops->write_zeroes(bdev, offset, len, unmap && bdev->discard);
+    static const uint8_t zeros[65536];
+    while (len > 0) {
+        uint64_t n = len < sizeof(zeros) ? len : sizeof(zeros);
+        int err = blockdev_pwrite(bdev, zeros, n, offset);
+        if (err < 0)
+            return err;
+        offset += n;
+        len -= n;
+    }
+    return 0;
 }
 
 int blockdev_flush(struct blockdev *bdev)

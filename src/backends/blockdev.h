@@ -17,6 +17,11 @@ struct blockdev_ops {
     int (*preadv)(struct blockdev *bdev, const struct iovec *iov, int iovcnt, uint64_t offset);
     int (*pwritev)(struct blockdev *bdev, const struct iovec *iov, int iovcnt, uint64_t offset);
     int (*flush)(struct blockdev *bdev);
+    /* Optional: drop [offset, offset + len) (it reads back as zeros afterwards). */
+    int (*discard)(struct blockdev *bdev, uint64_t offset, uint64_t len);
+    /* Optional: make [offset, offset + len) read as zeros, deallocating it if `unmap`.
+     * Without it blockdev_write_zeroes() writes zero buffers. */
+    int (*write_zeroes)(struct blockdev *bdev, uint64_t offset, uint64_t len, bool unmap);
     void (*destroy)(struct blockdev *bdev);
 };
 
@@ -25,6 +30,7 @@ struct blockdev {
     const struct blockdev_ops *ops;
     uint64_t size; /* bytes */
     bool readonly;
+    bool discard; /* -drive discard=unmap: pass guest discards to the file (default: ignore) */
 };
 
 /*
@@ -46,6 +52,13 @@ int blockdev_pwritev(struct blockdev *bdev, const struct iovec *iov, int iovcnt,
 int blockdev_pread(struct blockdev *bdev, void *buf, uint64_t len, uint64_t offset)
     __attribute__((warn_unused_result));
 int blockdev_pwrite(struct blockdev *bdev, const void *buf, uint64_t len, uint64_t offset)
+    __attribute__((warn_unused_result));
+/* Guest discard: a no-op returning 0 unless bdev->discard is set (QEMU's discard=ignore
+ * default), else the backend's discard (-EOPNOTSUPP without one). */
+int blockdev_discard(struct blockdev *bdev, uint64_t offset, uint64_t len)
+    __attribute__((warn_unused_result));
+/* Zeroes a range; `unmap` may deallocate it when bdev->discard allows. */
+int blockdev_write_zeroes(struct blockdev *bdev, uint64_t offset, uint64_t len, bool unmap)
     __attribute__((warn_unused_result));
 /* Makes completed writes durable (fdatasync for raw files). */
 int blockdev_flush(struct blockdev *bdev) __attribute__((warn_unused_result));

@@ -14,11 +14,18 @@
 #define VIRTIO_BLK_F_RO 5
 #define VIRTIO_BLK_F_BLK_SIZE 6
 #define VIRTIO_BLK_F_FLUSH 9
+#define VIRTIO_BLK_F_DISCARD 13
+#define VIRTIO_BLK_F_WRITE_ZEROES 14
 
 #define VIRTIO_BLK_T_IN 0
 #define VIRTIO_BLK_T_OUT 1
 #define VIRTIO_BLK_T_FLUSH 4
 #define VIRTIO_BLK_T_GET_ID 8
+#define VIRTIO_BLK_T_DISCARD 11
+#define VIRTIO_BLK_T_WRITE_ZEROES 13
+#define VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP 1
+/* One range per DISCARD / WRITE_ZEROES request (max_*_seg), up to 4 GiB - 512 bytes. */
+#define MAX_RANGE_SECTORS 0x7fffffu
 
 #define VIRTIO_BLK_S_OK 0
 #define VIRTIO_BLK_S_IOERR 1
@@ -46,7 +53,22 @@ struct virtio_blk_config {
         uint32_t opt_io_size;
     } topology;
     uint8_t writeback;
-    uint8_t unused0[3];
+    uint8_t unused0;
+    uint16_t num_queues;
+    uint32_t max_discard_sectors;
+    uint32_t max_discard_seg;
+    uint32_t discard_sector_alignment;
+    uint32_t max_write_zeroes_sectors;
+    uint32_t max_write_zeroes_seg;
+    uint8_t write_zeroes_may_unmap;
+    uint8_t unused1[3];
+};
+
+/* The payload of DISCARD and WRITE_ZEROES (5.2.6). */
+struct virtio_blk_range {
+    uint64_t sector;
+    uint32_t num_sectors;
+    uint32_t flags;
 };
 
 struct virtio_blk_req_header {
@@ -136,13 +158,18 @@ static void process_queue(struct virtio_blk *b);
 
 static uint8_t status_of(const struct blk_req *r)
 {
+    static const char *const names[] = {
+        [BLK_AIO_READ] = "read",
+        [BLK_AIO_WRITE] = "write",
+        [BLK_AIO_FLUSH] = "flush",
+        [BLK_AIO_DISCARD] = "discard",
+        [BLK_AIO_WRITE_ZEROES] = "write-zeroes",
+    };
     if (r->aio.result == 0)
         return VIRTIO_BLK_S_OK;
-    log_error("virtio-blk: %s failed: %s",
-              r->aio.op == BLK_AIO_FLUSH  ? "flush"
-              : r->aio.op == BLK_AIO_READ ? "read"
-                                          : "write",
-              strerror(-r->aio.result));
+    if (r->aio.result == -EOPNOTSUPP)
+        return VIRTIO_BLK_S_UNSUPP; /* a discard the backend cannot do */
+    log_error("virtio-blk: %s failed: %s", names[r->aio.op], strerror(-r->aio.result));
     return VIRTIO_BLK_S_IOERR;
 }
 
@@ -160,9 +187,7 @@ static void req_submit(struct virtio_blk *b, struct blk_req *r)
         return;
     }
     struct blk_aio_req *a = &r->aio;
-    a->result = a->op == BLK_AIO_FLUSH  ? blockdev_flush(b->bdev)
-                : a->op == BLK_AIO_READ ? blockdev_preadv(b->bdev, a->iov, a->iovcnt, a->offset)
-                                        : blockdev_pwritev(b->bdev, a->iov, a->iovcnt, a->offset);
+    a->result = blk_aio_execute(b->bdev, a);
     if (a->result < 0)
         r->written = 0;
     req_finish(b, r, status_of(r));
@@ -246,6 +271,35 @@ static void req_start(struct virtio_blk *b, struct blk_req *r)
         r->aio = (struct blk_aio_req){.op = BLK_AIO_FLUSH};
         submit_flush(b, r);
         return;
+    case VIRTIO_BLK_T_DISCARD:
+    case VIRTIO_BLK_T_WRITE_ZEROES: {
+        bool zeroes = h.type == VIRTIO_BLK_T_WRITE_ZEROES;
+        struct virtio_blk_range range;
+        if (blockdev_readonly(b->bdev)) {
+            req_finish(b, r, VIRTIO_BLK_S_IOERR);
+            return;
+        }
+        /* Exactly one range, and only the flag the request type defines. */
+        if (out_len != sizeof(range) ||
+            virtq_iov_to_buf(e->iov, e->nout, sizeof(h), &range, sizeof(range)) != sizeof(range) ||
+            (range.flags & ~(uint32_t)(zeroes ? VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP : 0))) {
+            req_finish(b, r, VIRTIO_BLK_S_UNSUPP);
+            return;
+        }
+        if (range.num_sectors > MAX_RANGE_SECTORS ||
+            !range_ok(b, range.sector, (uint64_t)range.num_sectors * SECTOR_SIZE)) {
+            req_finish(b, r, VIRTIO_BLK_S_IOERR);
+            return;
+        }
+        r->aio = (struct blk_aio_req){
+            .op = zeroes ? BLK_AIO_WRITE_ZEROES : BLK_AIO_DISCARD,
+            .offset = range.sector * SECTOR_SIZE,
+            .len = (uint64_t)range.num_sectors * SECTOR_SIZE,
+            .unmap = range.flags & VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP,
+        };
+        req_submit(b, r);
+        return;
+    }
     case VIRTIO_BLK_T_GET_ID: {
         size_t len = in_len < VIRTIO_BLK_ID_BYTES ? (size_t)in_len : VIRTIO_BLK_ID_BYTES;
         r->written = (uint32_t)virtq_iov_from_buf(&e->iov[e->nout], e->nin, 0, b->id, len);
@@ -383,11 +437,21 @@ int virtio_blk_create(struct blockdev *bdev, const char *serial_id, struct virti
         VIRTIO_FEATURE(VIRTIO_F_RING_EVENT_IDX) | VIRTIO_FEATURE(VIRTIO_F_RING_INDIRECT_DESC);
     if (blockdev_readonly(bdev))
         b->vdev.host_features |= VIRTIO_FEATURE(VIRTIO_BLK_F_RO);
+    else
+        b->vdev.host_features |=
+            VIRTIO_FEATURE(VIRTIO_BLK_F_DISCARD) | VIRTIO_FEATURE(VIRTIO_BLK_F_WRITE_ZEROES);
     b->vdev.config_len = sizeof(b->config);
     b->config.capacity = blockdev_size(bdev) / SECTOR_SIZE;
     /* As QEMU: a request may use every descriptor but the header and the status. */
     b->config.seg_max = QUEUE_SIZE - 2;
     b->config.blk_size = SECTOR_SIZE;
+    b->config.num_queues = 1;
+    b->config.max_discard_sectors = MAX_RANGE_SECTORS;
+    b->config.max_discard_seg = 1;
+    b->config.discard_sector_alignment = 1;
+    b->config.max_write_zeroes_sectors = MAX_RANGE_SECTORS;
+    b->config.max_write_zeroes_seg = 1;
+    b->config.write_zeroes_may_unmap = bdev->discard;
     /* Zero-padded and, at 20 bytes, not NUL-terminated: the spec's format. */
     if (serial_id) {
         size_t n = strlen(serial_id);

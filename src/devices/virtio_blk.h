@@ -1,6 +1,7 @@
 /*
  * virtio-blk (virtio 1.x, 5.2): one request queue, popped on the event-loop thread.
- * Supports IN, OUT, FLUSH and GET_ID; read-only backends refuse writes with IOERR. Transfers
+ * Supports IN, OUT, FLUSH, GET_ID, DISCARD and WRITE_ZEROES (one range each; discards reach the
+ * file only with -drive discard=unmap); read-only backends refuse writes with IOERR. Transfers
  * and flushes run on a pool of I/O threads (block_aio), several at a time; a FLUSH waits for
  * the requests before it.
  */

@@ -499,6 +499,81 @@ static void test_requests_in_flight_and_flush_order(void **state)
     test_free(d);
 }
 
+/* DISCARD / WRITE_ZEROES with one range (header, range, status). */
+static uint8_t range_request(struct fixture *f, uint32_t type, uint64_t sector, uint32_t n,
+                             uint32_t flags, uint32_t len)
+{
+    uint32_t hdr[4] = {type, 0, 0, 0};
+    uint32_t range[8] = {(uint32_t)sector, (uint32_t)(sector >> 32), n, flags,
+                         (uint32_t)sector, (uint32_t)(sector >> 32), n, flags};
+    memcpy(gptr(f, HDR), hdr, sizeof(hdr));
+    memcpy(gptr(f, DATA), range, sizeof(range));
+    *(uint8_t *)gptr(f, STATUS_BYTE) = 0xee;
+    set_desc(f, 0, HDR, 16, VIRTQ_DESC_F_NEXT, 1);
+    set_desc(f, 1, DATA, len, VIRTQ_DESC_F_NEXT, 2);
+    set_desc(f, 2, STATUS_BYTE, 1, VIRTQ_DESC_F_WRITE, 0);
+    submit(f, 0);
+    return *(uint8_t *)gptr(f, STATUS_BYTE);
+}
+
+static uint8_t disk_byte(struct fixture *f, uint64_t off)
+{
+    uint8_t v;
+    assert_int_equal(blockdev_pread(f->bdev, &v, 1, off), 0);
+    return v;
+}
+
+static void test_discard_and_write_zeroes(void **state)
+{
+    struct fixture *f = *state;
+    enum { T_DISCARD = 11, T_WRITE_ZEROES = 13, F_DISCARD = 13, F_WRITE_ZEROES = 14 };
+
+    make_device(f, false, NULL);
+    wr(f, 0x14, 0);
+    assert_true(rd(f, 0x10) & (1u << F_DISCARD));
+    assert_true(rd(f, 0x10) & (1u << F_WRITE_ZEROES));
+    assert_int_equal(rd(f, 0x100 + 40), 1); /* max_discard_seg */
+    driver_init(f, default_features | VIRTIO_FEATURE(F_DISCARD) | VIRTIO_FEATURE(F_WRITE_ZEROES));
+    /* Without discard=unmap a discard succeeds and changes nothing (QEMU's discard=ignore). */
+    assert_int_equal(range_request(f, T_DISCARD, 4, 8, 0, 16), S_OK);
+    assert_int_equal(disk_byte(f, 4 * 512 + 1), 5);
+    /* WRITE_ZEROES always zeroes. */
+    assert_int_equal(range_request(f, T_WRITE_ZEROES, 20, 2, 0, 16), S_OK);
+    assert_int_equal(disk_byte(f, 20 * 512 + 7), 0);
+    assert_int_equal(disk_byte(f, 21 * 512 + 511), 0);
+    assert_int_equal(disk_byte(f, 22 * 512), 22);
+    assert_int_equal(range_request(f, T_WRITE_ZEROES, 30, 1, 1, 16), S_OK); /* UNMAP flag */
+    assert_int_equal(disk_byte(f, 30 * 512 + 3), 0);
+    /* Two ranges, unknown flags: unsupported. Out of range: IOERR. */
+    assert_int_equal(range_request(f, T_DISCARD, 4, 8, 0, 32), S_UNSUPP);
+    assert_int_equal(range_request(f, T_DISCARD, 4, 8, 1, 16), S_UNSUPP);
+    assert_int_equal(range_request(f, T_WRITE_ZEROES, 4, 8, 2, 16), S_UNSUPP);
+    assert_int_equal(range_request(f, T_WRITE_ZEROES, DISK_SIZE / 512 - 1, 2, 0, 16), S_IOERR);
+    destroy_device(f);
+
+    /* With discard=unmap the range is punched out of the file and reads back as zeros. */
+    assert_int_equal(blockdev_raw_open(f->path, false, true, &f->bdev), 0);
+    f->bdev->discard = true;
+    assert_int_equal(virtio_blk_create(f->bdev, NULL, &f->vdev), 0);
+    struct irq_line line = {.set = irq_set, .opaque = f, .num = 1};
+    assert_int_equal(virtio_mmio_create(&f->mem, f->loop, line, f->vdev, &f->m), 0);
+    assert_int_equal(rd(f, 0x100 + 56) & 0xff, 1); /* write_zeroes_may_unmap */
+    driver_init(f, default_features | VIRTIO_FEATURE(F_DISCARD));
+    assert_int_equal(range_request(f, T_DISCARD, 64, 16, 0, 16), S_OK);
+    assert_int_equal(disk_byte(f, 64 * 512 + 9), 0);
+    assert_int_equal(disk_byte(f, 80 * 512 + 9), (uint8_t)(80 + 9));
+    destroy_device(f);
+
+    /* Read-only disks neither offer nor accept them. */
+    make_device(f, true, NULL);
+    wr(f, 0x14, 0);
+    assert_false(rd(f, 0x10) & (1u << F_DISCARD));
+    driver_init(f, default_features | VIRTIO_FEATURE(F_RO));
+    assert_int_equal(range_request(f, T_WRITE_ZEROES, 1, 1, 0, 16), S_IOERR);
+    assert_int_equal(disk_byte(f, 512 + 2), 3);
+    destroy_device(f);
+}
+
 int main(void)
 {
     log_trace_mask_value = TRACE_GUEST_ERRORS;
@@ -513,6 +588,7 @@ int main(void)
         T(test_missing_status_byte_dropped),
         T(test_bad_ring_address_needs_reset),
         T(test_requests_in_flight_and_flush_order),
+        T(test_discard_and_write_zeroes),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);

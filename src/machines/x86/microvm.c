@@ -203,6 +203,7 @@ static int create_disks(struct vm *vm, struct microvm *b)
         if (r < 0)
             return r;
         b->nslots = i + 1;
+        slot->bdev->discard = d->discard_unmap;
         r = virtio_blk_create(slot->bdev, d->id ? d->id : "", &slot->vdev);
         if (r < 0)
             return r;

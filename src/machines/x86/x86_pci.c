@@ -312,6 +312,7 @@ int x86_pci_add_disks(struct x86_pci *p, const struct drive_config *const *drive
         if (r < 0)
             return r;
         p->ndisks = i + 1;
+        disk->bdev->discard = d->discard_unmap;
         r = virtio_blk_create(disk->bdev, d->id ? d->id : "", &disk->vdev);
         if (r < 0)
             return r;
