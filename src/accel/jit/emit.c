@@ -415,6 +415,24 @@ void emit_movq_rx(struct emitter *e, int reg, int xmm)
     op_rr(e, true, 0x0f7e, xmm, reg);
 }
 
+void emit_vex_fma(struct emitter *e, uint8_t op, bool w, int dst, int src1, struct x86_mem m)
+{
+    /* 3-byte VEX: inverted R/X/B, map 0F38; W, inverted vvvv, L=0, pp=66. */
+    uint8_t b1 = 0x02;
+
+    if (dst < 8)
+        b1 |= 0x80;
+    if (m.index < 8)
+        b1 |= 0x40;
+    if (m.base < 8)
+        b1 |= 0x20;
+    emit_u8(e, 0xc4);
+    emit_u8(e, b1);
+    emit_u8(e, (uint8_t)((w ? 0x80 : 0) | (~src1 & 15) << 3 | 0x01));
+    emit_u8(e, op);
+    modrm_mem(e, dst, m);
+}
+
 void emit_ldmxcsr(struct emitter *e, struct x86_mem m)
 {
     op_rm(e, false, 0x0fae, 2, m, false);

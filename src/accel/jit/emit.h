@@ -159,6 +159,8 @@ void emit_mov_m32i(struct emitter *e, struct x86_mem m, int32_t imm);
 void emit_movq_xr(struct emitter *e, int xmm, int reg);
 void emit_movq_rx(struct emitter *e, int reg, int xmm);
 void emit_ldmxcsr(struct emitter *e, struct x86_mem m);
+/* VEX.LIG.66.0F38 scalar FMA3 (vfm*231s[sd]: dst = +-(src1 * m) +- dst); w selects double. */
+void emit_vex_fma(struct emitter *e, uint8_t op, bool w, int dst, int src1, struct x86_mem m);
 void emit_stmxcsr(struct emitter *e, struct x86_mem m);
 
 #endif

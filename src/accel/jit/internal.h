@@ -4,7 +4,8 @@
  *
  * Emitted code runs with fixed host registers:
  *   rbx = hart + HART_BIAS (so x1..x31 are disp8 operands), rbp = struct jit,
- *   r15 = the virtual address of the guest page being executed.
+ *   r15 = the virtual address of the guest page being executed;
+ *   r8-r14 cache guest x registers within a block (regs.c).
  * Code is position-independent in the guest's virtual address space (every pc is r15 + offset),
  * so translations are keyed by guest *physical* page and offset only: a page mapped at several
  * addresses, or reached in another address space, is translated once. The privilege mode and

@@ -3,8 +3,9 @@
  *
  * A block starts at a page offset and runs straight through conditional branches (each one a
  * side exit), ending at a jump, an instruction that may change the mode or the TLBs, the end of
- * the page, or a length limit. Guest registers live in the hart (x[] in memory, one L1 line
- * away); the instret count is added lazily: at exits and before anything that may read it.
+ * the page, or a length limit. Guest registers live in the hart, the block's most used ones
+ * cached in host registers (regs.c); the instret count is added lazily: at exits and before
+ * anything that may read it.
  *
  * Slow paths (TLB misses, traps, exits) are emitted after the block body, so the fast path is a
  * straight line with forward branches that are predicted not taken.
@@ -18,14 +19,6 @@
 
 #define MAX_BLOCK_INSNS 128
 
-static void ld(struct tr *t, int reg, unsigned r)
-{
-    if (r == 0)
-        emit_mov_ri(&t->e, reg, 0);
-    else
-        emit_mov_rm(&t->e, reg, HART_X(r));
-}
-
 static struct fixup *add_fixup(struct tr *t, enum fixup_kind kind, uint8_t *jcc)
 {
     struct fixup *f = &t->fix[t->nfix < TR_MAX_FIXUPS ? t->nfix++ : TR_MAX_FIXUPS - 1];
@@ -35,6 +28,7 @@ static struct fixup *add_fixup(struct tr *t, enum fixup_kind kind, uint8_t *jcc)
     f->off = t->off;
     f->len = t->len;
     f->pend = t->pend;
+    f->dirty = t->dirty;
     return f;
 }
 
@@ -78,6 +72,7 @@ static void emit_goto(struct tr *t, int64_t toff)
 
 void tr_goto(struct tr *t, int64_t toff)
 {
+    tr_writeback(t, t->dirty);
     emit_goto(t, toff);
 }
 
@@ -121,9 +116,13 @@ static struct fixup *emit_tlb_probe(struct tr *t, enum fixup_kind kind, unsigned
                                     unsigned size, size_t tlb_field)
 {
     struct emitter *e = &t->e;
+    int base = tr_reg(t, rs1);
 
-    ld(t, RSI, rs1);
-    if (imm)
+    if (base >= 0)
+        emit_lea(e, RSI, x86_mem(base, imm));
+    else
+        tr_get(t, RSI, rs1);
+    if (imm && base < 0)
         emit_lea(e, RSI, x86_mem(RSI, imm));
     emit_mov_rr(e, RDI, RSI);
     emit_shift_ri(e, SHIFT_SHR, RDI, RV_PAGE_SHIFT);
@@ -148,24 +147,46 @@ void tr_load(struct tr *t, unsigned rd, unsigned rs1, int32_t imm, unsigned size
     f->resume = emit_here(&t->e);
 }
 
-/* The value to store is in rcx (host register) when this returns to the caller's code. */
-void tr_store(struct tr *t, unsigned rs1, int32_t imm, unsigned size, struct x86_mem value)
+static void store_value(struct tr *t, unsigned size, struct x86_mem m, int xsrc,
+                        struct x86_mem fsrc)
+{
+    int h = xsrc >= 0 ? tr_reg(t, (unsigned)xsrc) : -1;
+
+    if (h < 0) {
+        if (xsrc == 0)
+            emit_mov_ri(&t->e, RCX, 0);
+        else
+            emit_mov_rm(&t->e, RCX, xsrc > 0 ? HART_X(xsrc) : fsrc);
+        h = RCX;
+    }
+    emit_store(&t->e, size, m, h);
+}
+
+void tr_store(struct tr *t, unsigned rs1, int32_t imm, unsigned size, int xsrc, struct x86_mem fsrc)
 {
     struct emitter *e = &t->e;
+
+    if (xsrc > 0)
+        tr_reg(t, (unsigned)xsrc); /* load a cached value before the branch to the slow path */
     struct fixup *f = emit_tlb_probe(t, FIX_STORE, rs1, imm, size, offsetof(struct rv_hart, tlb_w));
-    f->value = value;
+    /* The slow path writes the cached registers back first: the hart holds the value then. */
+    f->value = xsrc >= 0 ? HART_X(xsrc) : fsrc;
     if (t->j->check) {
-        /* The checker undoes the block's stores before re-running it: log the old bytes. */
-        emit_lea(e, R12, x86_mem_idx(RSI, RDI, 1, 0));
+        /* The checker undoes the block's stores before re-running it: log the old bytes. The
+         * host address is kept on the stack (two pushes keep it 16-byte aligned). */
+        emit_lea(e, RSI, x86_mem_idx(RSI, RDI, 1, 0));
+        emit_push(e, RSI);
+        emit_push(e, RSI);
+        tr_call_begin(t);
         emit_mov_rr(e, RDI, RBP);
-        emit_mov_rr(e, RSI, R12);
         emit_mov_ri(e, RDX, size);
         emit_call_abs(e, (const void *)jit_helper_log_store);
-        emit_mov_rm(e, RCX, value);
-        emit_store(e, size, x86_mem(R12, 0), RCX);
+        tr_call_end(t, false);
+        emit_pop(e, RSI);
+        emit_pop(e, RSI);
+        store_value(t, size, x86_mem(RSI, 0), xsrc, fsrc);
     } else {
-        emit_mov_rm(e, RCX, value);
-        emit_store(e, size, x86_mem_idx(RSI, RDI, 1, 0), RCX);
+        store_value(t, size, x86_mem_idx(RSI, RDI, 1, 0), xsrc, fsrc);
     }
     f->resume = emit_here(e);
 }
@@ -176,6 +197,8 @@ void tr_call_step(struct tr *t, uint32_t raw, bool ends_block)
 
     tr_sync_pc(t, t->off);
     tr_sync_instret(t);
+    tr_call_begin(t);
+    t->nx_known = t->rne_known = false; /* conservatively: the step may write fflags/frm */
     emit_hart_arg(t, RDI);
     emit_mov_ri(e, RSI, raw);
     emit_call_abs(e, (const void *)jit_helper_step);
@@ -184,6 +207,7 @@ void tr_call_step(struct tr *t, uint32_t raw, bool ends_block)
     } else {
         emit_test_rr32(e, RAX, RAX);
         emit_jcc(e, CC_NE, t->j->stub_exit);
+        tr_call_end(t, true);
         t->counted = true;
     }
 }
@@ -199,6 +223,8 @@ static void emit_fixups(struct tr *t)
             for (unsigned k = 0; k < f->nmore; k++)
                 emit_patch_rel32(f->more_jcc[k], emit_here(e));
         }
+        /* The hart must hold every guest register before a helper runs or the block exits. */
+        tr_writeback(t, f->dirty);
         switch (f->kind) {
         case FIX_ENTRY:
             emit_exit_at(t, f->off);
@@ -214,33 +240,45 @@ static void emit_fixups(struct tr *t)
             emit_hart_arg(t, RDI);
             emit_mov_ri(e, RSI, f->raw);
             emit_call_abs(e, (const void *)jit_helper_step);
+            if (f->exit_after) {
+                emit_jmp(e, t->j->stub_exit); /* pc and instret are the step's */
+                break;
+            }
             emit_test_rr32(e, RAX, RAX);
             emit_jcc(e, CC_NE, t->j->stub_exit);
             emit_alu_mi(e, ALU_SUB, HART_FIELD(instret), (int32_t)f->pend + 1);
+            tr_reload(t, true); /* the step may have written any register */
             emit_jmp(e, f->resume);
             break;
         case FIX_LOAD:
-        case FIX_STORE:
+        case FIX_STORE: {
             /* rsi = guest address still. */
             tr_sync_pc(t, f->off);
             emit_hart_arg(t, RDI);
+            uint8_t *failed;
             if (f->kind == FIX_LOAD) {
                 emit_mov_ri(e, RDX, f->size | (f->sign ? JIT_LOAD_SIGNED : 0));
                 emit_call_abs(e, (const void *)jit_helper_load);
                 emit_test_rr(e, RDX, RDX);
-                emit_jcc(e, CC_E, f->resume);
             } else {
                 emit_mov_rm(e, RDX, f->value);
                 emit_mov_ri(e, RCX, f->size);
                 emit_lea(e, R8, x86_mem(R15, (int32_t)(f->off + f->len)));
                 emit_call_abs(e, (const void *)jit_helper_store);
                 emit_test_rr32(e, RAX, RAX);
-                emit_jcc(e, CC_E, f->resume);
             }
+            failed = emit_jcc(e, CC_NE, NULL);
+            /* The call clobbered the caller-saved registers, and the body may have loaded
+             * registers lazily after the branch to here: reload every cached one. */
+            tr_reload(t, true);
+            emit_jmp(e, f->resume);
+            if (!e->overflow)
+                emit_patch_rel32(failed, emit_here(e));
             /* Trapped (the helper took it), or a store that must leave the block. */
             add_instret(t, f->pend);
             emit_jmp(e, t->j->stub_exit);
             break;
+        }
         }
     }
 }
@@ -255,6 +293,7 @@ uint8_t *jit_translate(struct jit *j, struct jit_page *p, unsigned off)
     t->p = p;
     t->off = off;
     emit_init(&t->e, start, (size_t)(j->code + j->code_size - start));
+    tr_regs_plan(t, MAX_BLOCK_INSNS);
 
     /* Entry: stop for attention (interrupts, kicks, DMA into code) or an exhausted budget. */
     emit_cmp_m32i(&t->e, HART_FIELD(attention), 0);
@@ -266,12 +305,12 @@ uint8_t *jit_translate(struct jit *j, struct jit_page *p, unsigned off)
     for (unsigned n = 0;; n++) {
         if (t->off >= RV_PAGE_SIZE) {
             tr_sync_instret(t);
-            emit_goto(t, t->off);
+            tr_goto(t, t->off);
             break;
         }
         if (n >= MAX_BLOCK_INSNS || t->nfix + 4 > TR_MAX_FIXUPS) {
             tr_sync_instret(t);
-            emit_goto(t, t->off);
+            tr_goto(t, t->off);
             break;
         }
         uint16_t lo, hi = 0;
@@ -280,6 +319,7 @@ uint8_t *jit_translate(struct jit *j, struct jit_page *p, unsigned off)
             if (t->off == RV_PAGE_SIZE - 2) {
                 /* Straddles into the next page: the dispatcher runs it. */
                 tr_sync_instret(t);
+                tr_writeback(t, t->dirty);
                 emit_exit_at(t, t->off);
                 break;
             }

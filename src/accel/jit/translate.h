@@ -32,6 +32,8 @@ struct fixup {
     struct x86_mem value; /* stores: where the value lives */
     int64_t target;       /* branches: target page offset */
     uint32_t raw;         /* steps: the instruction */
+    uint32_t dirty;       /* cached guest registers to write back first (regs.c) */
+    bool exit_after;      /* steps: leave the block after the step instead of resuming */
 };
 
 #define TR_MAX_FIXUPS 300
@@ -45,15 +47,43 @@ struct tr {
     bool counted;      /* the current instruction counted itself (interpreter step) */
     bool fp_checked;   /* FS checked on (it stays so until the block ends) */
     bool fp_dirty;     /* FS marked dirty */
+    bool nx_known;     /* fflags.NX checked set (it stays so until fflags is written) */
+    bool rne_known;    /* frm checked RNE (it stays so until frm is written) */
+    /* Guest x registers cached in host registers (regs.c): host[r] or -1; masks by r. */
+    int8_t host[32];
+    uint32_t cached, loaded, dirty;
     unsigned nfix;
     struct fixup fix[TR_MAX_FIXUPS];
 };
+
+/* regs.c: choose the cached registers of the block starting at t->off. */
+void tr_regs_plan(struct tr *t, unsigned max_insns);
+/* Host register assigned to x[r], or -1 (nothing is emitted). */
+int tr_cached(const struct tr *t, unsigned r);
+/* Host register holding x[r] for reading (loaded now if needed), or -1: not cached / x0. */
+int tr_reg(struct tr *t, unsigned r);
+/* Host register to write x[r] into (then dirty), or -1: write the hart (or nothing: x0). */
+int tr_dst(struct tr *t, unsigned r);
+void tr_get(struct tr *t, int dst, unsigned r);                    /* dst = x[r] */
+void tr_put(struct tr *t, unsigned r, int src);                    /* x[r] = src */
+void tr_put_imm(struct tr *t, unsigned r, int32_t imm);            /* x[r] = sign-extended imm */
+void tr_alu_x(struct tr *t, enum x86_alu op, int dst, unsigned r); /* dst op= x[r] */
+/* Store the cached registers in `dirty` to the hart. */
+void tr_writeback(struct tr *t, uint32_t dirty);
+/* Reload cached registers from the hart: all, or only those in caller-saved host registers. */
+void tr_reload(struct tr *t, bool all);
+/* Around a helper call in the body: write back before, reload after (all: the helper may have
+ * written guest registers; else only what the call clobbered). */
+void tr_call_begin(struct tr *t);
+void tr_call_end(struct tr *t, bool all);
 
 void tr_sync_pc(struct tr *t, unsigned off);
 void tr_sync_instret(struct tr *t);
 /* Emit the fast path of a load into rax (the caller stores it). */
 void tr_load(struct tr *t, unsigned rd, unsigned rs1, int32_t imm, unsigned size, bool sign);
-void tr_store(struct tr *t, unsigned rs1, int32_t imm, unsigned size, struct x86_mem value);
+/* Store x[xsrc], or (xsrc < 0) the bytes at fsrc (an f register). */
+void tr_store(struct tr *t, unsigned rs1, int32_t imm, unsigned size, int xsrc,
+              struct x86_mem fsrc);
 /* Run one instruction in the interpreter; unless it ends the block, continue if it retired
  * normally. */
 void tr_call_step(struct tr *t, uint32_t raw, bool ends_block);

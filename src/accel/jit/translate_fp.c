@@ -32,6 +32,7 @@ enum {
 };
 
 #define XMM0 0
+#define XMM1 1
 
 /* FS must be on for any F/D instruction; it cannot change within a block (only CSR writes
  * and traps change it, and both end the block), so one check per block is enough. */
@@ -74,20 +75,38 @@ static bool rm_is_rne(const struct rv_insn *d)
     return d->rm == RV_RM_RNE || d->rm == RV_RM_DYN;
 }
 
+/*
+ * frm and fflags.NX are checked once per block: only fflags/frm/fcsr writes change them (NX is
+ * sticky), and those reset the knowledge. When a check fails the instruction runs in the
+ * interpreter and the block is left after it, so the rest of the block never runs on an
+ * unchecked assumption; the dispatcher continues with a block that starts at the next
+ * instruction and checks again.
+ */
+static void check_once(struct tr *t, enum x86_cc cc, uint32_t raw)
+{
+    struct fixup *x = tr_step_fixup(t, cc, raw);
+    x->exit_after = true;
+}
+
 static struct fixup *check_rne(struct tr *t, struct fixup *f, const struct rv_insn *d, uint32_t raw)
 {
-    if (d->rm == RV_RM_DYN) {
+    if (d->rm == RV_RM_DYN && !t->rne_known) {
         emit_cmp_m32i(&t->e, HART_FIELD(frm), 0);
-        f = slow(t, f, CC_NE, raw);
+        check_once(t, CC_NE, raw);
+        t->rne_known = true;
     }
     return f;
 }
 
 static struct fixup *check_nx(struct tr *t, struct fixup *f, uint32_t raw)
 {
-    emit_load(&t->e, 4, false, RAX, HART_FIELD(fflags));
-    emit_alu_ri32(&t->e, ALU_AND, RAX, RV_FFLAG_NX);
-    return slow(t, f, CC_E, raw);
+    if (!t->nx_known) {
+        emit_load(&t->e, 4, false, RAX, HART_FIELD(fflags));
+        emit_alu_ri32(&t->e, ALU_AND, RAX, RV_FFLAG_NX);
+        check_once(t, CC_E, raw);
+        t->nx_known = true;
+    }
+    return f;
 }
 
 static struct fixup *check_boxed(struct tr *t, struct fixup *f, unsigned r, uint32_t raw)
@@ -183,8 +202,7 @@ static bool compare(struct tr *t, const struct rv_insn *d, uint32_t raw, enum x8
     emit_sse_rm(e, dbl ? P_66 : 0, SSE_UCOMI, XMM0, HART_F(d->rs2));
     f = slow(t, f, CC_P, raw);
     emit_setcc(e, cc, RAX);
-    if (d->rd)
-        emit_mov_mr(e, HART_X(d->rd), RAX);
+    tr_put(t, d->rd, RAX);
     fp_end(t, f);
     return true;
 }
@@ -202,12 +220,11 @@ static bool from_int(struct tr *t, const struct rv_insn *d, uint32_t raw)
     struct fixup *f = fp_begin(t, raw);
     f = check_rne(t, f, d, raw);
     f = check_nx(t, f, raw);
+    tr_get(t, RAX, d->rs1);
     if (kind == 0)
-        emit_load(e, 4, true, RAX, HART_X(d->rs1));
+        emit_movsxd(e, RAX, RAX);
     else if (kind == 1)
-        emit_load(e, 4, false, RAX, HART_X(d->rs1));
-    else
-        emit_mov_rm(e, RAX, HART_X(d->rs1));
+        emit_mov_rr32(e, RAX, RAX);
     if (kind == 3) {
         emit_test_rr(e, RAX, RAX);
         f = slow(t, f, CC_S, raw);
@@ -218,6 +235,79 @@ static bool from_int(struct tr *t, const struct rv_insn *d, uint32_t raw)
     else
         emit_movd_rx(e, RAX, XMM0);
     store_result(t, d->rd, dbl);
+    fp_end(t, f);
+    return true;
+}
+
+/*
+ * Fused multiply-add on FMA3 (checked on the host at run time), as the FPU library's fast path
+ * does: in RNE with NX known, a result clear of exceptions is exact to use. The four RISC-V
+ * forms map onto vfmadd/vfmsub/vfnmadd/vfnmsub231: xmm0 = +-(xmm1 * m) +- xmm0.
+ */
+static bool fused(struct tr *t, const struct rv_insn *d, uint32_t raw, uint8_t op, bool dbl)
+{
+    struct emitter *e = &t->e;
+    uint8_t pfx = dbl ? P_SD : P_SS;
+    unsigned rs3 = d->rs3;
+
+    if (!rm_is_rne(d) || !rv_fpu_host_has_fma())
+        return false;
+    struct fixup *f = fp_begin(t, raw);
+    f = check_rne(t, f, d, raw);
+    f = check_nx(t, f, raw);
+    if (!dbl) {
+        f = check_boxed(t, f, d->rs1, raw);
+        f = check_boxed(t, f, d->rs2, raw);
+        f = check_boxed(t, f, rs3, raw);
+    }
+    emit_sse_rm(e, pfx, SSE_MOVS_LOAD, XMM0, HART_F(rs3));
+    emit_sse_rm(e, pfx, SSE_MOVS_LOAD, XMM1, HART_F(d->rs1));
+    emit_vex_fma(e, op, dbl, XMM0, XMM1, HART_F(d->rs2));
+    f = check_result(t, f, dbl, false, raw);
+    store_result(t, d->rd, dbl);
+    fp_end(t, f);
+    return true;
+}
+
+/*
+ * fmin/fmax without NaNs: the smaller/larger operand, and for equal ones (only +-0 differ) the
+ * OR (min: -0 wins) or AND (max: +0 wins) of the bits. NaNs take the slow path (NV for
+ * signaling ones, the other operand or the canonical NaN).
+ */
+static bool minmax(struct tr *t, const struct rv_insn *d, uint32_t raw, bool max, bool dbl)
+{
+    struct emitter *e = &t->e;
+    struct fixup *f = fp_begin(t, raw);
+
+    if (!dbl) {
+        f = check_boxed(t, f, d->rs1, raw);
+        f = check_boxed(t, f, d->rs2, raw);
+    }
+    emit_mov_rm(e, RAX, HART_F(d->rs1));
+    emit_mov_rm(e, RCX, HART_F(d->rs2));
+    emit_mov_rr(e, RDX, RAX);
+    emit_alu_rr(e, max ? ALU_AND : ALU_OR, RDX, RCX);
+    emit_sse_rm(e, dbl ? P_SD : P_SS, SSE_MOVS_LOAD, XMM0, HART_F(d->rs1));
+    emit_sse_rm(e, dbl ? P_66 : 0, SSE_UCOMI, XMM0, HART_F(d->rs2));
+    f = slow(t, f, CC_P, raw);
+    emit_cmov(e, CC_E, RAX, RDX);
+    emit_cmov(e, max ? CC_B : CC_A, RAX, RCX);
+    store_result(t, d->rd, dbl);
+    fp_end(t, f);
+    return true;
+}
+
+/* fclass: a direct call of the FPU library's pure function (no flags, no state). */
+static bool classify(struct tr *t, const struct rv_insn *d, uint32_t raw, bool dbl)
+{
+    struct emitter *e = &t->e;
+    struct fixup *f = fp_begin(t, raw);
+
+    tr_call_begin(t);
+    emit_mov_rm(e, RDI, HART_F(d->rs1));
+    emit_call_abs(e, dbl ? (const void *)rv_fpu_class_d : (const void *)rv_fpu_class_s);
+    tr_call_end(t, false);
+    tr_put(t, d->rd, RAX);
     fp_end(t, f);
     return true;
 }
@@ -259,7 +349,7 @@ static bool fp_csr(struct tr *t, const struct rv_insn *d, uint32_t raw)
         if (imm_form)
             emit_mov_ri(e, RDX, d->rs1);
         else
-            emit_mov_rm(e, RDX, HART_X(d->rs1));
+            tr_get(t, RDX, d->rs1);
         if (kind == 1) {
             emit_alu_rr(e, ALU_OR, RDX, RAX);
         } else if (kind == 2) {
@@ -279,9 +369,9 @@ static bool fp_csr(struct tr *t, const struct rv_insn *d, uint32_t raw)
         }
         emit_mov_ri(e, RCX, MSTATUS_FS | MSTATUS_SD);
         emit_alu_mr(e, ALU_OR, HART_FIELD(mstatus), RCX);
+        t->nx_known = t->rne_known = false;
     }
-    if (d->rd)
-        emit_mov_mr(e, HART_X(d->rd), RAX);
+    tr_put(t, d->rd, RAX);
     if (f)
         f->resume = emit_here(e);
     return true;
@@ -293,6 +383,34 @@ bool tr_fp(struct tr *t, const struct rv_insn *d, uint32_t raw)
     struct fixup *f;
 
     switch (d->op) {
+    case RV_OP_FMADD_D:
+        return fused(t, d, raw, 0xb9, true);
+    case RV_OP_FMSUB_D:
+        return fused(t, d, raw, 0xbb, true);
+    case RV_OP_FNMSUB_D:
+        return fused(t, d, raw, 0xbd, true);
+    case RV_OP_FNMADD_D:
+        return fused(t, d, raw, 0xbf, true);
+    case RV_OP_FMADD_S:
+        return fused(t, d, raw, 0xb9, false);
+    case RV_OP_FMSUB_S:
+        return fused(t, d, raw, 0xbb, false);
+    case RV_OP_FNMSUB_S:
+        return fused(t, d, raw, 0xbd, false);
+    case RV_OP_FNMADD_S:
+        return fused(t, d, raw, 0xbf, false);
+    case RV_OP_FMIN_D:
+        return minmax(t, d, raw, false, true);
+    case RV_OP_FMAX_D:
+        return minmax(t, d, raw, true, true);
+    case RV_OP_FMIN_S:
+        return minmax(t, d, raw, false, false);
+    case RV_OP_FMAX_S:
+        return minmax(t, d, raw, true, false);
+    case RV_OP_FCLASS_D:
+        return classify(t, d, raw, true);
+    case RV_OP_FCLASS_S:
+        return classify(t, d, raw, false);
     case RV_OP_FADD_D:
         return arith(t, d, raw, SSE_ADD, true, true);
     case RV_OP_FSUB_D:
@@ -335,8 +453,10 @@ bool tr_fp(struct tr *t, const struct rv_insn *d, uint32_t raw)
     case RV_OP_FSD:
     case RV_OP_FSW:
         f = fp_begin(t, raw);
-        tr_store(t, d->rs1, d->imm, d->op == RV_OP_FSD ? 8 : 4, HART_F(d->rs2));
-        fp_end(t, f);
+        tr_store(t, d->rs1, d->imm, d->op == RV_OP_FSD ? 8 : 4, -1, HART_F(d->rs2));
+        /* A store leaves the FP state clean, as in the interpreter (FS is not marked dirty). */
+        if (f)
+            f->resume = emit_here(e);
         return true;
     case RV_OP_FMV_X_D:
     case RV_OP_FMV_X_W:
@@ -345,14 +465,13 @@ bool tr_fp(struct tr *t, const struct rv_insn *d, uint32_t raw)
             emit_mov_rm(e, RAX, HART_F(d->rs1));
         else
             emit_load(e, 4, true, RAX, HART_F(d->rs1));
-        if (d->rd)
-            emit_mov_mr(e, HART_X(d->rd), RAX);
+        tr_put(t, d->rd, RAX);
         fp_end(t, f);
         return true;
     case RV_OP_FMV_D_X:
     case RV_OP_FMV_W_X:
         f = fp_begin(t, raw);
-        emit_mov_rm(e, RAX, HART_X(d->rs1));
+        tr_get(t, RAX, d->rs1);
         store_result(t, d->rd, d->op == RV_OP_FMV_D_X);
         fp_end(t, f);
         return true;
@@ -395,8 +514,7 @@ bool tr_fp(struct tr *t, const struct rv_insn *d, uint32_t raw)
         f = slow(t, f, CC_E, raw);
         if (!wide)
             emit_movsxd(e, RAX, RAX);
-        if (d->rd)
-            emit_mov_mr(e, HART_X(d->rd), RAX);
+        tr_put(t, d->rd, RAX);
         fp_end(t, f);
         return true;
     }

@@ -3,41 +3,69 @@
 #include "accel/jit/internal.h"
 #include "accel/jit/translate.h"
 
+/* Plain loads and stores of guest registers, through the block's register cache. */
 static void ld(struct tr *t, int reg, unsigned r)
 {
-    if (r == 0)
-        emit_mov_ri(&t->e, reg, 0);
-    else
-        emit_mov_rm(&t->e, reg, HART_X(r));
+    tr_get(t, reg, r);
 }
 
 static void st(struct tr *t, unsigned r, int reg)
 {
-    if (r != 0)
-        emit_mov_mr(&t->e, HART_X(r), reg);
+    tr_put(t, r, reg);
 }
 
-/* rd = rs1 op rs2 (64-bit ALU group 1). */
+/* rd = rs1 op rs2 (64-bit ALU group 1): in rd's host register when it is cached and not rs2. */
 static void alu_rr(struct tr *t, enum x86_alu op, const struct rv_insn *d)
 {
+    int h = tr_cached(t, d->rd);
+
+    if (h >= 0 && (d->rd != d->rs2 || d->rd == d->rs1)) {
+        /* Sources are read (and loaded if need be) before rd is written. */
+        if (d->rd != d->rs1)
+            tr_get(t, h, d->rs1);
+        else
+            tr_reg(t, d->rd);
+        if (d->rs2 != d->rd)
+            tr_reg(t, d->rs2);
+        tr_dst(t, d->rd);
+        tr_alu_x(t, op, h, d->rs2);
+        return;
+    }
     ld(t, RAX, d->rs1);
-    emit_alu_rm(&t->e, op, RAX, HART_X(d->rs2));
+    tr_alu_x(t, op, RAX, d->rs2);
     st(t, d->rd, RAX);
 }
 
 static void alu_ri(struct tr *t, enum x86_alu op, const struct rv_insn *d)
 {
     struct emitter *e = &t->e;
+    int h = tr_cached(t, d->rd);
 
-    if (d->rd == d->rs1) {
-        if (d->imm != 0 || op == ALU_AND)
-            emit_alu_mi(e, op, HART_X(d->rd), d->imm);
-        return;
-    }
     if (d->rs1 == 0) {
         /* li / constant: 0 op imm */
-        int64_t v = op == ALU_AND ? 0 : d->imm;
-        emit_mov_mi(e, HART_X(d->rd), (int32_t)v);
+        tr_put_imm(t, d->rd, op == ALU_AND ? 0 : d->imm);
+        return;
+    }
+    if (d->rd == d->rs1) {
+        if (d->imm == 0 && op != ALU_AND)
+            return;
+        if (h >= 0) {
+            tr_reg(t, d->rd);
+            tr_dst(t, d->rd);
+            emit_alu_ri(e, op, h, d->imm);
+        } else {
+            emit_alu_mi(e, op, HART_X(d->rd), d->imm);
+        }
+        return;
+    }
+    int s = tr_reg(t, d->rs1);
+    if (h >= 0 && op == ALU_ADD && s >= 0) {
+        /* mv / addi between cached registers: one lea (or mov). */
+        tr_dst(t, d->rd);
+        if (d->imm)
+            emit_lea(e, h, x86_mem(s, d->imm));
+        else
+            emit_mov_rr(e, h, s);
         return;
     }
     ld(t, RAX, d->rs1);
@@ -58,6 +86,15 @@ static void alu_rr_w(struct tr *t, enum x86_alu op, const struct rv_insn *d)
 
 static void shift_imm(struct tr *t, enum x86_shift op, const struct rv_insn *d, bool word)
 {
+    int h = tr_cached(t, d->rd);
+
+    if (!word && h >= 0 && d->rd == d->rs1) {
+        tr_reg(t, d->rd);
+        tr_dst(t, d->rd);
+        if (d->imm)
+            emit_shift_ri(&t->e, op, h, (unsigned)d->imm);
+        return;
+    }
     ld(t, RAX, d->rs1);
     if (word) {
         if (d->imm)
@@ -88,7 +125,7 @@ static void set_cmp(struct tr *t, enum x86_cc cc, const struct rv_insn *d, bool 
     if (imm)
         emit_alu_ri(&t->e, ALU_CMP, RCX, d->imm);
     else
-        emit_alu_rm(&t->e, ALU_CMP, RCX, HART_X(d->rs2));
+        tr_alu_x(t, ALU_CMP, RCX, d->rs2);
     emit_setcc(&t->e, cc, RAX);
     st(t, d->rd, RAX);
 }
@@ -152,11 +189,16 @@ static void divide(struct tr *t, const struct rv_insn *d, bool sign, bool rem, b
 
 static void branch(struct tr *t, enum x86_cc cc, const struct rv_insn *d)
 {
-    ld(t, RAX, d->rs1);
+    int a = tr_reg(t, d->rs1);
+
+    if (a < 0) {
+        ld(t, RAX, d->rs1);
+        a = RAX;
+    }
     if (d->rs2 == 0)
-        emit_test_rr(&t->e, RAX, RAX);
+        emit_test_rr(&t->e, a, a);
     else
-        emit_alu_rm(&t->e, ALU_CMP, RAX, HART_X(d->rs2));
+        tr_alu_x(t, ALU_CMP, a, d->rs2);
     tr_branch_exit(t, cc, (int64_t)t->off + d->imm);
 }
 
@@ -168,7 +210,7 @@ static void load(struct tr *t, const struct rv_insn *d, unsigned size, bool sign
 
 static void store(struct tr *t, const struct rv_insn *d, unsigned size)
 {
-    tr_store(t, d->rs1, d->imm, size, HART_X(d->rs2));
+    tr_store(t, d->rs1, d->imm, size, d->rs2, HART_X(0));
 }
 
 /* Link register value: the pc after this instruction. */
@@ -191,8 +233,7 @@ bool tr_insn(struct tr *t, const struct rv_insn *d, uint32_t raw)
 
     switch (d->op) {
     case RV_OP_LUI:
-        if (d->rd)
-            emit_mov_mi(e, HART_X(d->rd), d->imm);
+        tr_put_imm(t, d->rd, d->imm);
         return false;
     case RV_OP_AUIPC:
         if (d->rd) {
@@ -220,6 +261,7 @@ bool tr_insn(struct tr *t, const struct rv_insn *d, uint32_t raw)
         link(t, d->rd, RCX);
         t->pend++;
         tr_sync_instret(t);
+        tr_writeback(t, t->dirty);
         emit_jmp(e, t->j->stub_lookup);
         return true;
     case RV_OP_BEQ:

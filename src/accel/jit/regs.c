@@ -1,0 +1,193 @@
+/*
+ * Guest x registers cached in host registers within a block.
+ *
+ * Before emitting a block the translator decodes it once more (regs_plan) and gives the guest
+ * registers it uses most (at least twice) a host register each, from a fixed pool. A cached
+ * register is loaded from the hart at its first read and marked dirty at its first write;
+ * dirty ones are stored back at every exit and before every helper call. A block's body is
+ * straight-line code (side exits and slow paths are forward branches to code after it), so
+ * which registers are loaded or dirty at each point is known while emitting: each fixup keeps
+ * the dirty set of its branch point and writes back exactly that. Slow paths that resume the
+ * body (TLB-miss helpers, interpreter steps) reload what the call may have clobbered, so the
+ * body's view stays true on both paths. Traps happen only inside helpers, after the write-back,
+ * so they see the exact guest state.
+ *
+ * Chained blocks do not share an allocation: each block loads what it reads. That keeps the
+ * entry/exit contract the same as without caching (the hart holds every register outside
+ * blocks and at helper calls), which the dispatcher, the checker and the interpreter rely on.
+ */
+#include <string.h>
+
+#include "accel/jit/internal.h"
+#include "accel/jit/translate.h"
+
+/* rsi, rdi, rax, rcx, rdx are the translator's scratch registers; rbx, rbp, r15 are fixed.
+ * Callee-saved ones first: they survive helper calls without a reload. */
+static const int8_t pool[] = {R12, R13, R14, R8, R9, R10, R11};
+#define POOL_SIZE (int)(sizeof(pool) / sizeof(pool[0]))
+#define CALLER_SAVED_MASK ((1u << R8) | (1u << R9) | (1u << R10) | (1u << R11))
+
+static bool is_callee_saved(int reg)
+{
+    return !(CALLER_SAVED_MASK & (1u << reg));
+}
+
+/* Registers an instruction reads and writes, for counting only (a wrong guess costs speed,
+ * never correctness: uncached registers are accessed in the hart). */
+static void count_uses(const struct rv_insn *d, unsigned *uses)
+{
+    unsigned op = d->op;
+
+    if (op >= RV_OP_LUI && op <= RV_OP_REMUW && op != RV_OP_FENCE && op != RV_OP_FENCE_I &&
+        op != RV_OP_ECALL && op != RV_OP_EBREAK) {
+        uses[d->rd] += 1;
+        if (op != RV_OP_LUI && op != RV_OP_AUIPC && op != RV_OP_JAL)
+            uses[d->rs1] += 1;
+        if ((op >= RV_OP_BEQ && op <= RV_OP_BGEU) || (op >= RV_OP_SB && op <= RV_OP_SD) ||
+            (op >= RV_OP_ADD && op <= RV_OP_AND) || (op >= RV_OP_ADDW && op <= RV_OP_SRAW) ||
+            op >= RV_OP_MUL)
+            uses[d->rs2] += 1;
+    } else if (op == RV_OP_FLW || op == RV_OP_FSW || op == RV_OP_FLD || op == RV_OP_FSD) {
+        uses[d->rs1] += 1;
+    }
+}
+
+static bool ends_plan(unsigned op)
+{
+    return op == RV_OP_JAL || op == RV_OP_JALR || (op >= RV_OP_FENCE_I && op <= RV_OP_EBREAK) ||
+           (op >= RV_OP_MRET && op <= RV_OP_SFENCE_VMA);
+}
+
+void tr_regs_plan(struct tr *t, unsigned max_insns)
+{
+    unsigned uses[32] = {0};
+    unsigned off = t->off;
+
+    memset(t->host, -1, sizeof(t->host));
+    t->cached = t->loaded = t->dirty = 0;
+    for (unsigned n = 0; n < max_insns && off + 4 <= RV_PAGE_SIZE; n++) {
+        uint16_t lo, hi = 0;
+        memcpy(&lo, t->p->host + off, 2);
+        if ((lo & 3) == 3)
+            memcpy(&hi, t->p->host + off + 2, 2);
+        struct rv_insn d;
+        rv_decode(lo | (uint32_t)hi << 16, &d);
+        count_uses(&d, uses);
+        if (ends_plan(d.op))
+            break;
+        off += d.len;
+    }
+    uses[0] = 0;
+    for (int i = 0; i < POOL_SIZE; i++) {
+        unsigned best = 0;
+        for (unsigned r = 1; r < 32; r++)
+            if (t->host[r] < 0 && uses[r] > uses[best])
+                best = r;
+        if (uses[best] < 2)
+            break;
+        t->host[best] = pool[i];
+        t->cached |= 1u << best;
+    }
+}
+
+int tr_cached(const struct tr *t, unsigned r)
+{
+    return r == 0 ? -1 : t->host[r];
+}
+
+int tr_reg(struct tr *t, unsigned r)
+{
+    if (r == 0 || t->host[r] < 0)
+        return -1;
+    if (!((t->loaded | t->dirty) & (1u << r))) {
+        emit_mov_rm(&t->e, t->host[r], HART_X(r));
+        t->loaded |= 1u << r;
+    }
+    return t->host[r];
+}
+
+int tr_dst(struct tr *t, unsigned r)
+{
+    if (r == 0 || t->host[r] < 0)
+        return -1;
+    t->loaded |= 1u << r;
+    t->dirty |= 1u << r;
+    return t->host[r];
+}
+
+void tr_get(struct tr *t, int dst, unsigned r)
+{
+    int h = tr_reg(t, r);
+
+    if (r == 0)
+        emit_mov_ri(&t->e, dst, 0);
+    else if (h >= 0)
+        emit_mov_rr(&t->e, dst, h);
+    else
+        emit_mov_rm(&t->e, dst, HART_X(r));
+}
+
+void tr_put(struct tr *t, unsigned r, int src)
+{
+    int h = tr_dst(t, r);
+
+    if (r == 0)
+        return;
+    if (h >= 0)
+        emit_mov_rr(&t->e, h, src);
+    else
+        emit_mov_mr(&t->e, HART_X(r), src);
+}
+
+void tr_put_imm(struct tr *t, unsigned r, int32_t imm)
+{
+    int h = tr_dst(t, r);
+
+    if (r == 0)
+        return;
+    if (h >= 0)
+        emit_mov_ri(&t->e, h, (uint64_t)(int64_t)imm);
+    else
+        emit_mov_mi(&t->e, HART_X(r), imm);
+}
+
+void tr_alu_x(struct tr *t, enum x86_alu op, int dst, unsigned r)
+{
+    int h = tr_reg(t, r);
+
+    if (r == 0)
+        emit_alu_ri(&t->e, op, dst, 0);
+    else if (h >= 0)
+        emit_alu_rr(&t->e, op, dst, h);
+    else
+        emit_alu_rm(&t->e, op, dst, HART_X(r));
+}
+
+void tr_writeback(struct tr *t, uint32_t dirty)
+{
+    for (unsigned r = 1; r < 32; r++)
+        if (dirty & t->cached & (1u << r))
+            emit_mov_mr(&t->e, HART_X(r), t->host[r]);
+}
+
+void tr_reload(struct tr *t, bool all)
+{
+    for (unsigned r = 1; r < 32; r++)
+        if ((t->cached & (1u << r)) && (all || !is_callee_saved(t->host[r])))
+            emit_mov_rm(&t->e, t->host[r], HART_X(r));
+}
+
+void tr_call_begin(struct tr *t)
+{
+    tr_writeback(t, t->dirty);
+}
+
+void tr_call_end(struct tr *t, bool all)
+{
+    tr_reload(t, all);
+    /* The hart and the reloaded host registers agree again. */
+    for (unsigned r = 1; r < 32; r++)
+        if ((t->cached & (1u << r)) && (all || !is_callee_saved(t->host[r])))
+            t->loaded |= 1u << r;
+    t->dirty = 0;
+}
