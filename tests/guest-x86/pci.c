@@ -1,6 +1,7 @@
 // run: 0 ^PASS -M pc -drive file=@DISK@,format=raw,if=virtio
 // run: 0 ^PASS -M pc -drive file=@DISK@,format=raw,if=virtio,readonly=on -append pci-test=ro
 // run: 0 ^PASS -M pc -drive file=@DISK@,if=none,id=d0 -device virtio-blk-pci,drive=d0
+// run: 0 ^PASS -M pc -drive file=@DISK@,format=raw,if=virtio -append pci-test=intx
 /*
  * PCI and virtio-blk-pci with a minimal driver of our own on the pc board: walk bus 0 through
  * 0xcf8/0xcfc, check the host bridge and each virtio-blk function's ids, size its BARs (and
@@ -12,6 +13,9 @@
  * `-append` picks what runs on the disks (default: read sector 0, write + flush + read back
  * sector 1 of disk 0):
  *   pci-test=ro             disk 0 is read-only: RO offered, a write fails with IOERR
+ *   pci-test=intx           no MSI-X: completions arrive on INTA#, found through the MP
+ *                           table's PCI interrupt entry (level, active low IOAPIC pin), and
+ *                           reading the ISR deasserts it
  *   pci-test=write          writes "KVMU-PERSIST" to sector 7 of disk 0, flushes
  *   pci-test=read           expects "KVMU-PERSIST" in sector 7 of disk 0
  *   pci-test=hold           sets up disk 0, prints HOLDING, powers off on a COM1 byte
@@ -79,6 +83,8 @@ struct disk {
 
 static struct disk disks[MAX_DISKS];
 static volatile unsigned msi_count[MAX_DISKS];
+static bool intx_mode;
+static volatile unsigned spurious;
 
 /* ---- Configuration space, mechanism #1 */
 
@@ -140,8 +146,54 @@ static void wr64(uint64_t a, uint64_t v)
 
 static void on_msi(struct intr_frame *f)
 {
-    msi_count[f->vector - VECTOR_BASE]++;
+    unsigned i = (unsigned)(f->vector - VECTOR_BASE);
+    /* INTx: the ISR read acknowledges (and lowers the level) before the EOI. A level
+     * interrupt may come once more with the ISR already clear (KVM re-asserts a resampled
+     * line asynchronously): drivers ignore those, as Linux's vp_interrupt does. */
+    if (intx_mode && !(rd8(disks[i].isr) & 1))
+        spurious++;
+    else
+        msi_count[i]++;
     lapic_eoi();
+}
+
+/* The IOAPIC pin the MP table gives for slot/INTA# (bus "PCI", source IRQ slot << 2). */
+static unsigned mp_pci_pin(unsigned slot)
+{
+    const uint8_t *fp = 0;
+    for (uint64_t a = 0xf0000; a < 0x100000 && !fp; a += 16)
+        if (!memcmp((const void *)a, "_MP_", 4))
+            fp = (const uint8_t *)a;
+    if (!fp)
+        fail("no MP floating pointer");
+    const uint8_t *cfg = (const uint8_t *)(uintptr_t)(*(const uint32_t *)(fp + 4));
+    unsigned n = *(const uint16_t *)(cfg + 34), pci_bus = 0xff;
+    const uint8_t *e = cfg + 44;
+    for (unsigned i = 0; i < n; i++) {
+        if (e[0] == 0) {
+            e += 20;
+            continue;
+        }
+        if (e[0] == 1 && !memcmp(e + 2, "PCI", 3))
+            pci_bus = e[1];
+        if (e[0] == 3 && e[4] == pci_bus && e[5] == (slot << 2)) {
+            if ((e[2] & 0xf) != 0xf)
+                fail("PCI interrupt entry is not level, active low");
+            return e[7];
+        }
+        e += 8;
+    }
+    fail("no MP table entry for the slot's INTA#");
+}
+
+static void ioapic_route_level_low(unsigned pin, uint8_t vector)
+{
+    volatile uint32_t *sel = (volatile uint32_t *)IOAPIC_BASE;
+    volatile uint32_t *win = (volatile uint32_t *)(IOAPIC_BASE + 0x10);
+    *sel = 0x10 + 2 * pin + 1;
+    *win = 0; /* APIC id 0 */
+    *sel = 0x10 + 2 * pin;
+    *win = vector | 1u << 13 | 1u << 15; /* fixed, physical, active low, level, unmasked */
 }
 
 static bool has_word(const char *cmd, const char *word)
@@ -256,6 +308,16 @@ static void check_function(struct disk *d)
     puts_com1(" vectors\n");
 }
 
+static void setup_intx(struct disk *d, unsigned index)
+{
+    unsigned s = d->slot;
+    cfg_write16(s, 0x04, (uint16_t)((cfg_read(s, 0x04, 2) | 0x4) & ~0x400));
+    unsigned pin = mp_pci_pin(s);
+    if (pin != 16 + s % 4)
+        fail("INTA# not on the pin the DSDT's _PRT names");
+    ioapic_route_level_low(pin, (uint8_t)(VECTOR_BASE + index));
+}
+
 static void setup_msix(struct disk *d, unsigned index)
 {
     unsigned s = d->slot;
@@ -272,7 +334,7 @@ static void setup_msix(struct disk *d, unsigned index)
         fail("MSI-X did not enable");
 }
 
-static void virtio_init(struct disk *d, bool want_ro)
+static void virtio_init(struct disk *d, bool want_ro, uint16_t vector)
 {
     uint64_t c = d->common;
     wr8(c + 0x14, 0);
@@ -302,8 +364,8 @@ static void virtio_init(struct disk *d, bool want_ro)
     if (rd16(c + 0x18) < QSIZE)
         fail("queue too small");
     wr16(c + 0x18, QSIZE);
-    wr16(c + 0x1a, 1);
-    if (rd16(c + 0x1a) != 1)
+    wr16(c + 0x1a, vector);
+    if (rd16(c + 0x1a) != vector)
         fail("queue MSI-X vector refused");
     wr64(c + 0x20, (uint64_t)(uintptr_t)d->vr.descs);
     wr64(c + 0x28, (uint64_t)(uintptr_t)&d->vr.avail);
@@ -373,6 +435,7 @@ bool test_main(void *boot_params)
 {
     const char *cmd = cmdline(boot_params);
     bool ro = has_word(cmd, "pci-test=ro");
+    intx_mode = has_word(cmd, "pci-test=intx");
     unsigned want = expected_disks(cmd), n = 0;
 
     if (cfg_read32(0, 0) != 0x12378086 || cfg_read(0, 0x0a, 2) != 0x0600)
@@ -396,8 +459,11 @@ bool test_main(void *boot_params)
     lapic_enable();
     for (unsigned i = 0; i < n; i++) {
         check_function(&disks[i]);
-        setup_msix(&disks[i], i);
-        virtio_init(&disks[i], ro && i == 0);
+        if (intx_mode)
+            setup_intx(&disks[i], i);
+        else
+            setup_msix(&disks[i], i);
+        virtio_init(&disks[i], ro && i == 0, intx_mode ? 0xffff : 1);
         show_disk(&disks[i], i);
     }
 
@@ -444,9 +510,14 @@ bool test_main(void *boot_params)
         if (d->data[i] != (uint8_t)(i * 7 + 3))
             fail("read back differs");
     if (rd8(d->isr) != 0)
-        fail("ISR set although MSI-X is on");
-    puts_com1("MSI-X interrupts: ");
+        fail("ISR left set");
+    puts_com1(intx_mode ? "INTx interrupts: " : "MSI-X interrupts: ");
     put_dec(msi_count[0]);
+    puts_com1(intx_mode ? " (+" : "");
+    if (intx_mode) {
+        put_dec(spurious);
+        puts_com1(" with the ISR clear)");
+    }
     puts_com1("\n");
     return true;
 }

@@ -306,8 +306,10 @@ static int load_payload(struct vm *vm, struct microvm *b)
         .acpi_reset_port = ACPI_RESET_PORT,
         .sci_irq = X86_SCI_IRQ,
     };
-    if (b->pci_bus)
+    if (b->pci_bus) {
         ti.dsdt_aml = x86_pci_dsdt_aml(b->pci_bus, &ti.dsdt_aml_len);
+        ti.pci_gsi_base = X86_PCI_GSI_BASE;
+    }
     uint64_t rsdp = 0;
     int r = x86_tables_write(&vm->mem, &ti, &rsdp);
     if (r < 0)

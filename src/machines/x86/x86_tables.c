@@ -52,6 +52,8 @@ static uint8_t ioapic_id(const struct x86_cpus *cpus)
 #define MP_INT 0
 #define MP_NMI 1
 #define MP_EXTINT 3
+#define MP_PCI_BUS_ID 1
+#define MP_PCI_SLOTS 32
 
 static uint8_t *mp_ioint(uint8_t *e, uint8_t type, uint8_t irq, uint8_t apic, uint8_t pin)
 {
@@ -68,7 +70,8 @@ static uint8_t *mp_ioint(uint8_t *e, uint8_t type, uint8_t irq, uint8_t apic, ui
 int x86_mptable_build(uint8_t *buf, size_t size, uint32_t addr, const struct x86_tables_info *t)
 {
     const struct x86_cpus *cpus = t->cpus;
-    size_t need = 16 + 44 + cpus->count * 20 + 8 + 8 + 16 * 8 + 2 * 8;
+    size_t need = 16 + 44 + cpus->count * 20 + 8 + 8 + 16 * 8 + 2 * 8 +
+                  (t->pci_gsi_base ? 8 + MP_PCI_SLOTS * 4 * 8 : 0);
     if (need > size)
         return -ENOSPC;
     memset(buf, 0, need);
@@ -88,6 +91,12 @@ int x86_mptable_build(uint8_t *buf, size_t size, uint32_t addr, const struct x86
     e[1] = 0;
     memcpy(e + 2, "ISA   ", 6);
     e += 8, count++;
+    if (t->pci_gsi_base) {
+        e[0] = MP_BUS;
+        e[1] = MP_PCI_BUS_ID;
+        memcpy(e + 2, "PCI   ", 6);
+        e += 8, count++;
+    }
     e[0] = MP_IOAPIC;
     e[1] = apic;
     e[2] = 0x11; /* version */
@@ -100,6 +109,15 @@ int x86_mptable_build(uint8_t *buf, size_t size, uint32_t addr, const struct x86
         if (irq == 2)
             continue; /* the 8259 cascade: no ISA interrupt there */
         e = mp_ioint(e, MP_INT, irq, apic, irq), count++;
+    }
+    /* PCI interrupts (MP spec 1.4, D.3): source IRQ = slot << 2 | pin, level, active low. */
+    for (unsigned slot = 1; t->pci_gsi_base && slot < MP_PCI_SLOTS; slot++) {
+        for (unsigned pin = 0; pin < 4; pin++, count++) {
+            e = mp_ioint(e, MP_INT, (uint8_t)(slot << 2 | pin), apic,
+                         (uint8_t)(t->pci_gsi_base + (slot + pin) % 4));
+            put16(e - 6, 0x000f);
+            e[-4] = MP_PCI_BUS_ID;
+        }
     }
     for (uint8_t lint = 0; lint < 2; lint++, count++, e += 8) {
         e[0] = MP_LOCALINT;

@@ -23,6 +23,9 @@ struct x86_tables_info {
     uint16_t acpi_pm_port;    /* PM1a event block; control block at +4, timer at +8 */
     uint16_t acpi_reset_port; /* 1-byte reset register */
     uint8_t sci_irq;
+    /* The pc board's PCI bus 0 (0 = none): slot s, pin p (0 = INTA#) is wired to IOAPIC pin
+     * pci_gsi_base + (s + p) % 4, level-triggered, active low; the MP table says so. */
+    uint8_t pci_gsi_base;
     /* Optional AML appended to the DSDT (the PCI host bridge on the pc board). */
     const uint8_t *dsdt_aml;
     size_t dsdt_aml_len;
