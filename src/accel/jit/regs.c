@@ -58,13 +58,22 @@ static bool ends_plan(unsigned op)
            (op >= RV_OP_MRET && op <= RV_OP_SFENCE_VMA);
 }
 
+/* A branch or jal back to the block's first instruction: the block is a loop. */
+static bool jumps_to(const struct rv_insn *d, unsigned off, unsigned start)
+{
+    bool jump = (d->op >= RV_OP_BEQ && d->op <= RV_OP_BGEU) || d->op == RV_OP_JAL;
+    return jump && (int64_t)off + d->imm == (int64_t)start;
+}
+
 void tr_regs_plan(struct tr *t, unsigned max_insns)
 {
     unsigned uses[32] = {0};
     unsigned off = t->off;
+    uint32_t written = 0;
 
     memset(t->host, -1, sizeof(t->host));
     t->cached = t->loaded = t->dirty = 0;
+    t->self_loop = false;
     for (unsigned n = 0; n < max_insns && off + 4 <= RV_PAGE_SIZE; n++) {
         uint16_t lo, hi = 0;
         memcpy(&lo, t->p->host + off, 2);
@@ -73,6 +82,10 @@ void tr_regs_plan(struct tr *t, unsigned max_insns)
         struct rv_insn d;
         rv_decode(lo | (uint32_t)hi << 16, &d);
         count_uses(&d, uses);
+        /* Over-approximated (stores and branches have no rd): only a superset is needed. */
+        written |= 1u << d.rd;
+        if (jumps_to(&d, off, t->off))
+            t->self_loop = true;
         if (ends_plan(d.op))
             break;
         off += d.len;
@@ -88,6 +101,22 @@ void tr_regs_plan(struct tr *t, unsigned max_insns)
         t->host[best] = pool[i];
         t->cached |= 1u << best;
     }
+    t->written = written & t->cached;
+}
+
+/*
+ * Loop head of a self-loop block: every cached register is loaded here, and those the block
+ * may write count as dirty from here on. The back edge jumps here without writing anything
+ * back or reloading; whatever it left different from the hart is among `written`, which every
+ * exit of the body then writes back.
+ */
+void tr_loop_head(struct tr *t)
+{
+    for (unsigned r = 1; r < 32; r++)
+        if (t->cached & (1u << r))
+            emit_mov_rm(&t->e, t->host[r], HART_X(r));
+    t->loaded = t->cached;
+    t->dirty = t->written;
 }
 
 int tr_cached(const struct tr *t, unsigned r)

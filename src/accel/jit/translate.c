@@ -76,6 +76,28 @@ void tr_goto(struct tr *t, int64_t toff)
     emit_goto(t, toff);
 }
 
+/* Exit to the dispatcher at page offset off (instret already added). */
+static void emit_exit_at(struct tr *t, unsigned off)
+{
+    tr_sync_pc(t, off);
+    emit_jmp(&t->e, t->j->stub_exit);
+}
+
+void tr_loop_back(struct tr *t, uint32_t dirty)
+{
+    struct emitter *e = &t->e;
+
+    emit_cmp_m32i(e, HART_FIELD(attention), 0);
+    uint8_t *stop = emit_jcc(e, CC_NE, NULL);
+    emit_mov_rm(e, RAX, HART_FIELD(instret));
+    emit_alu_rm(e, ALU_CMP, RAX, JIT_FIELD(limit));
+    emit_jcc(e, CC_B, t->head);
+    if (!e->overflow)
+        emit_patch_rel32(stop, emit_here(e));
+    tr_writeback(t, dirty);
+    emit_exit_at(t, t->start);
+}
+
 void tr_branch_exit(struct tr *t, enum x86_cc cc, int64_t toff)
 {
     struct fixup *f = add_fixup(t, FIX_BRANCH, emit_jcc(&t->e, cc, NULL));
@@ -99,13 +121,6 @@ void tr_fixup_also(struct tr *t, struct fixup *f, enum x86_cc cc)
         t->e.overflow = true; /* a translator bug: fail loudly rather than jump nowhere */
 }
 
-/* Exit to the dispatcher at page offset off (instret already added). */
-static void emit_exit_at(struct tr *t, unsigned off)
-{
-    tr_sync_pc(t, off);
-    emit_jmp(&t->e, t->j->stub_exit);
-}
-
 static void emit_hart_arg(struct tr *t, int reg)
 {
     emit_lea(&t->e, reg, x86_mem(RBX, -HART_BIAS));
@@ -125,9 +140,10 @@ static struct fixup *emit_tlb_probe(struct tr *t, enum fixup_kind kind, unsigned
     if (imm && base < 0)
         emit_lea(e, RSI, x86_mem(RSI, imm));
     emit_mov_rr(e, RDI, RSI);
-    emit_shift_ri(e, SHIFT_SHR, RDI, RV_PAGE_SHIFT);
-    emit_alu_ri32(e, ALU_AND, RDI, RV_TLB_SIZE - 1);
-    emit_shift_ri32(e, SHIFT_SHL, RDI, 4);
+    /* Entry offset (page number mod size) * 16 in one shift and one mask. */
+    _Static_assert(sizeof(struct rv_tlb_entry) == 16, "TLB entries are 16 bytes");
+    emit_shift_ri(e, SHIFT_SHR, RDI, RV_PAGE_SHIFT - 4);
+    emit_alu_ri32(e, ALU_AND, RDI, (int32_t)((RV_TLB_SIZE - 1) << 4));
     emit_alu_rm(e, ALU_ADD, RDI, x86_mem(RBX, (int32_t)tlb_field - HART_BIAS));
     emit_mov_rr(e, RAX, RSI);
     emit_alu_ri(e, ALU_AND, RAX, (int32_t)(RV_PAGE_MASK | (size - 1)));
@@ -223,15 +239,21 @@ static void emit_fixups(struct tr *t)
             for (unsigned k = 0; k < f->nmore; k++)
                 emit_patch_rel32(f->more_jcc[k], emit_here(e));
         }
-        /* The hart must hold every guest register before a helper runs or the block exits. */
-        tr_writeback(t, f->dirty);
+        bool loop = f->kind == FIX_BRANCH && t->self_loop && f->target == (int64_t)t->start;
+        /* The hart must hold every guest register before a helper runs or the block exits
+         * (a loop's back edge keeps them in host registers; it writes back only to exit). */
+        if (!loop)
+            tr_writeback(t, f->dirty);
         switch (f->kind) {
         case FIX_ENTRY:
             emit_exit_at(t, f->off);
             break;
         case FIX_BRANCH:
             add_instret(t, f->pend);
-            emit_goto(t, f->target);
+            if (loop)
+                tr_loop_back(t, f->dirty);
+            else
+                emit_goto(t, f->target);
             break;
         case FIX_STEP:
             /* The step counts this instruction itself; the body counts it again later. */
@@ -292,6 +314,7 @@ uint8_t *jit_translate(struct jit *j, struct jit_page *p, unsigned off)
     t->j = j;
     t->p = p;
     t->off = off;
+    t->start = off;
     emit_init(&t->e, start, (size_t)(j->code + j->code_size - start));
     tr_regs_plan(t, MAX_BLOCK_INSNS);
 
@@ -301,6 +324,10 @@ uint8_t *jit_translate(struct jit *j, struct jit_page *p, unsigned off)
     emit_mov_rm(&t->e, RAX, HART_FIELD(instret));
     emit_alu_rm(&t->e, ALU_CMP, RAX, JIT_FIELD(limit));
     add_fixup(t, FIX_ENTRY, emit_jcc(&t->e, CC_AE, NULL));
+    if (t->self_loop) {
+        tr_loop_head(t);
+        t->head = emit_here(&t->e);
+    }
 
     for (unsigned n = 0;; n++) {
         if (t->off >= RV_PAGE_SIZE) {

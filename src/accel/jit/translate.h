@@ -52,12 +52,18 @@ struct tr {
     /* Guest x registers cached in host registers (regs.c): host[r] or -1; masks by r. */
     int8_t host[32];
     uint32_t cached, loaded, dirty;
+    uint32_t written; /* cached registers the block may write */
+    bool self_loop;   /* some branch or jal goes back to the block's start */
+    unsigned start;   /* the block's first page offset */
+    uint8_t *head;    /* self-loop blocks: the body after the entry checks and loads */
     unsigned nfix;
     struct fixup fix[TR_MAX_FIXUPS];
 };
 
 /* regs.c: choose the cached registers of the block starting at t->off. */
 void tr_regs_plan(struct tr *t, unsigned max_insns);
+/* Self-loop blocks: load every cached register at the loop head (after the entry checks). */
+void tr_loop_head(struct tr *t);
 /* Host register assigned to x[r], or -1 (nothing is emitted). */
 int tr_cached(const struct tr *t, unsigned r);
 /* Host register holding x[r] for reading (loaded now if needed), or -1: not cached / x0. */
@@ -98,6 +104,9 @@ bool tr_fp(struct tr *t, const struct rv_insn *d, uint32_t raw);
 bool tr_insn(struct tr *t, const struct rv_insn *d, uint32_t raw);
 /* Continue at page offset toff after adding n to instret (block end). */
 void tr_goto(struct tr *t, int64_t toff);
+/* Jump back to the loop head of a self-loop block (instret already added), or exit if attention
+ * is pending or the budget is used up, after writing back `dirty`. */
+void tr_loop_back(struct tr *t, uint32_t dirty);
 /* A conditional exit: branch with cc to toff, instret + pend + 1. */
 void tr_branch_exit(struct tr *t, enum x86_cc cc, int64_t toff);
 

@@ -251,7 +251,10 @@ bool tr_insn(struct tr *t, const struct rv_insn *d, uint32_t raw)
         link(t, d->rd, RAX);
         t->pend++;
         tr_sync_instret(t);
-        tr_goto(t, (int64_t)t->off + d->imm);
+        if (t->self_loop && (int64_t)t->off + d->imm == (int64_t)t->start)
+            tr_loop_back(t, t->dirty);
+        else
+            tr_goto(t, (int64_t)t->off + d->imm);
         return true;
     case RV_OP_JALR:
         ld(t, RAX, d->rs1);
