@@ -3,6 +3,7 @@
  * slots, a device tree, and QEMU's boot flow (OpenSBI fw_dynamic, then the kernel in S-mode).
  */
 #include "machines/riscv/virt.h"
+#include "machines/board_common.h"
 
 #include <elf.h>
 #include <errno.h>
@@ -57,39 +58,6 @@ struct virt_board {
     unsigned nslots;
     uint8_t fdt[FDT_MAX_SIZE];
 };
-
-static void board_poweroff(void *opaque, int code)
-{
-    vm_request_shutdown(opaque, code);
-}
-
-static void board_reset_request(void *opaque)
-{
-    vm_request_reset(opaque);
-}
-
-static void board_quit(void *opaque)
-{
-    vm_request_shutdown(opaque, 0);
-}
-
-static int create_serial(struct vm *vm, struct virt_board *b)
-{
-    const struct vm_config *cfg = vm->cfg;
-    const struct serial_config *s = cfg->nserial ? &cfg->serial[0] : NULL;
-    int r;
-
-    if (!s || s->kind == SERIAL_STDIO)
-        r = chardev_stdio_create(vm->loop, &b->serial);
-    else if (s->kind == SERIAL_FILE)
-        r = chardev_file_create(s->path, &b->serial);
-    else
-        r = chardev_null_create(&b->serial);
-    if (r < 0)
-        return r;
-    chardev_set_quit_handler(b->serial, board_quit, vm);
-    return 0;
-}
 
 static int add_region(struct vm *vm, uint64_t base, uint64_t size, const struct mmio_ops *ops,
                       void *opaque, const char *name)
@@ -202,7 +170,7 @@ static int create_devices(struct vm *vm, struct virt_board *b)
     if (r < 0)
         return r;
 
-    r = create_serial(vm, b);
+    r = board_create_serial(vm, &b->serial);
     if (r < 0)
         return r;
     r = uart16550_create(b->serial, plic_source_line(b->plic, VIRT_UART0_IRQ), &b->uart);
@@ -212,7 +180,7 @@ static int create_devices(struct vm *vm, struct virt_board *b)
     if (r < 0)
         return r;
 
-    b->power = (struct power_ops){board_poweroff, board_reset_request, vm};
+    b->power = board_power_ops(vm);
     r = sifive_test_create(&b->power, &b->test);
     if (r < 0)
         return r;

@@ -11,6 +11,7 @@
  * -device virtio-blk-pci become virtio-blk-pci functions, as in QEMU, so kernels without
  * virtio-mmio find their disks. The bridge's 0xcf8 register also carries the reset port 0xcf9.
  */
+#include "machines/board_common.h"
 #include "machines/x86/microvm.h"
 
 #include <errno.h>
@@ -89,36 +90,11 @@ static struct irq_line gsi_line(struct vm *vm, unsigned gsi)
     return (struct irq_line){.set = gsi_set, .opaque = vm, .num = gsi};
 }
 
-static void board_poweroff(void *opaque, int code)
-{
-    vm_request_shutdown(opaque, code);
-}
-
-static void board_reset_request(void *opaque)
-{
-    vm_request_reset(opaque);
-}
-
-static void board_quit(void *opaque)
-{
-    vm_request_shutdown(opaque, 0);
-}
-
 static int create_serial(struct vm *vm, struct microvm *b)
 {
-    const struct vm_config *cfg = vm->cfg;
-    const struct serial_config *s = cfg->nserial ? &cfg->serial[0] : NULL;
-    int r;
-
-    if (!s || s->kind == SERIAL_STDIO)
-        r = chardev_stdio_create(vm->loop, &b->serial);
-    else if (s->kind == SERIAL_FILE)
-        r = chardev_file_create(s->path, &b->serial);
-    else
-        r = chardev_null_create(&b->serial);
+    int r = board_create_serial(vm, &b->serial);
     if (r < 0)
         return r;
-    chardev_set_quit_handler(b->serial, board_quit, vm);
     return uart16550_create(b->serial, gsi_line(vm, COM1_IRQ), &b->uart);
 }
 
@@ -231,7 +207,7 @@ static int create_devices(struct vm *vm, struct microvm *b)
     if (r < 0)
         return r;
 
-    b->power = (struct power_ops){board_poweroff, board_reset_request, vm};
+    b->power = board_power_ops(vm);
     r = acpi_pm_create(&b->power, &b->pm);
     if (r < 0)
         return r;
