@@ -4,7 +4,8 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-PACKAGES="gcc make libc6-dev libfdt-dev libcmocka-dev python3 clang-format"
+# acpica-tools: iasl checks the ACPI tables of the x86 board in the system tests.
+PACKAGES="gcc make libc6-dev libfdt-dev libcmocka-dev python3 clang-format acpica-tools"
 missing=
 for p in $PACKAGES $(scripts/guest/deps.sh --missing); do
     dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"

@@ -49,6 +49,14 @@ def pytest_configure(config):
         "markers", "slow_kvm: Linux boots under KVM taking minutes here; run with -m slow_kvm")
 
 
+def slow_kvm_selected(config):
+    """Linux-on-KVM boots (minutes each on a software KVM) run with `-m slow_kvm` or
+    KVMU_SLOW_KVM=1; `make test` sets KVMU_SLOW_KVM=1 (KVMU_SLOW_KVM=0 leaves them out)."""
+    if "slow_kvm" in (config.getoption("markexpr") or ""):
+        return True
+    return os.environ.get("KVMU_SLOW_KVM", "0") not in ("", "0")
+
+
 def pytest_generate_tests(metafunc):
     # One matrix over the accelerators; QEMU has its own (TCG), run once.
     if "accel" in metafunc.fixturenames:

@@ -16,6 +16,8 @@ from pathlib import Path
 import pexpect
 import pytest
 
+from conftest import slow_kvm_selected
+
 REPO = Path(__file__).resolve().parents[2]
 TIMEOUT = float(os.environ.get("KVMU_X86_TIMEOUT", "900"))
 RUN_INIT = "Run /init as init process"
@@ -30,8 +32,7 @@ pytestmark = pytest.mark.slow_kvm
 
 @pytest.fixture(scope="module", autouse=True)
 def only_when_selected(request):
-    selected = "slow_kvm" in (request.config.getoption("markexpr") or "")
-    if not selected and not os.environ.get("KVMU_SLOW_KVM"):
+    if not slow_kvm_selected(request.config):
         pytest.skip("slow KVM boot: select with -m slow_kvm or KVMU_SLOW_KVM=1")
     if not os.access("/dev/kvm", os.R_OK | os.W_OK):
         pytest.skip("no usable /dev/kvm")
