@@ -27,6 +27,13 @@ static const int8_t pool[] = {R12, R13, R14, R8, R9, R10, R11};
 #define POOL_SIZE (int)(sizeof(pool) / sizeof(pool[0]))
 #define CALLER_SAVED_MASK ((1u << R8) | (1u << R9) | (1u << R10) | (1u << R11))
 
+/* xmm0 and xmm1 are the FP code's scratch registers. All xmm registers are caller-saved. */
+static const int8_t fpool[] = {2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+#define FPOOL_SIZE (int)(sizeof(fpool) / sizeof(fpool[0]))
+#define SD_PREFIX 0xf2
+#define MOVSD_LOAD 0x10
+#define MOVSD_STORE 0x11
+
 static bool is_callee_saved(int reg)
 {
     return !(CALLER_SAVED_MASK & (1u << reg));
@@ -58,6 +65,32 @@ static bool ends_plan(unsigned op)
            (op >= RV_OP_MRET && op <= RV_OP_SFENCE_VMA);
 }
 
+/* f registers the inline double-precision code reads or writes (the others go through the
+ * hart in memory whether cached or not). */
+static void count_fuses(const struct rv_insn *d, unsigned *fuses)
+{
+    unsigned op = d->op;
+
+    if (op >= RV_OP_FMADD_D && op <= RV_OP_FMAX_D) {
+        fuses[d->rd] += 1;
+        fuses[d->rs1] += 1;
+        if (op != RV_OP_FSQRT_D)
+            fuses[d->rs2] += 1;
+        if (op <= RV_OP_FNMADD_D)
+            fuses[d->rs3] += 1;
+    } else if (op >= RV_OP_FEQ_D && op <= RV_OP_FLE_D) {
+        fuses[d->rs1] += 1;
+        fuses[d->rs2] += 1;
+    } else if (op == RV_OP_FLD || op == RV_OP_FMV_D_X ||
+               (op >= RV_OP_FCVT_D_W && op <= RV_OP_FCVT_D_LU)) {
+        fuses[d->rd] += 1;
+    } else if (op == RV_OP_FSD) {
+        fuses[d->rs2] += 1;
+    } else if (op == RV_OP_FMV_X_D) {
+        fuses[d->rs1] += 1;
+    }
+}
+
 /* A branch or jal back to the block's first instruction: the block is a loop. */
 static bool jumps_to(const struct rv_insn *d, unsigned off, unsigned start)
 {
@@ -67,12 +100,14 @@ static bool jumps_to(const struct rv_insn *d, unsigned off, unsigned start)
 
 void tr_regs_plan(struct tr *t, unsigned max_insns)
 {
-    unsigned uses[32] = {0};
+    unsigned uses[32] = {0}, fuses[32] = {0};
     unsigned off = t->off;
     uint32_t written = 0;
 
     memset(t->host, -1, sizeof(t->host));
+    memset(t->fhost, -1, sizeof(t->fhost));
     t->cached = t->loaded = t->dirty = 0;
+    t->fcached = t->floaded = t->fdirty = 0;
     t->self_loop = false;
     for (unsigned n = 0; n < max_insns && off + 4 <= RV_PAGE_SIZE; n++) {
         uint16_t lo, hi = 0;
@@ -82,6 +117,7 @@ void tr_regs_plan(struct tr *t, unsigned max_insns)
         struct rv_insn d;
         rv_decode(lo | (uint32_t)hi << 16, &d);
         count_uses(&d, uses);
+        count_fuses(&d, fuses);
         /* Over-approximated (stores and branches have no rd): only a superset is needed. */
         written |= 1u << d.rd;
         if (jumps_to(&d, off, t->off))
@@ -102,6 +138,18 @@ void tr_regs_plan(struct tr *t, unsigned max_insns)
         t->cached |= 1u << best;
     }
     t->written = written & t->cached;
+    for (int i = 0; i < FPOOL_SIZE; i++) {
+        int best = -1;
+        for (unsigned r = 0; r < 32; r++)
+            if (t->fhost[r] < 0 && fuses[r] >= 2 && (best < 0 || fuses[r] > fuses[best]))
+                best = (int)r;
+        if (best < 0)
+            break;
+        t->fhost[best] = fpool[i];
+        t->fcached |= 1u << best;
+    }
+    /* Any instruction's rd field: a superset of the f registers written. */
+    t->fwritten = written & t->fcached;
 }
 
 /*
@@ -117,6 +165,66 @@ void tr_loop_head(struct tr *t)
             emit_mov_rm(&t->e, t->host[r], HART_X(r));
     t->loaded = t->cached;
     t->dirty = t->written;
+    tr_freload(t);
+    t->fdirty = t->fwritten;
+}
+
+int tr_freg(struct tr *t, unsigned r)
+{
+    if (t->fhost[r] < 0)
+        return -1;
+    if (!(t->floaded & (1u << r))) {
+        emit_sse_rm(&t->e, SD_PREFIX, MOVSD_LOAD, t->fhost[r], HART_F(r));
+        t->floaded |= 1u << r;
+    }
+    return t->fhost[r];
+}
+
+int tr_fdst(struct tr *t, unsigned r)
+{
+    if (t->fhost[r] < 0)
+        return -1;
+    t->floaded |= 1u << r;
+    t->fdirty |= 1u << r;
+    return t->fhost[r];
+}
+
+/*
+ * Once loaded, an xmm register always holds the current value of its f register (memory
+ * writes reload it, calls reload every one), so a fixup may write back more than was dirty
+ * and the loop head's assumption (all loaded) holds at every back edge.
+ */
+struct x86_mem tr_fmem(struct tr *t, unsigned r)
+{
+    if (t->fdirty & (1u << r)) {
+        emit_sse_rm(&t->e, SD_PREFIX, MOVSD_STORE, t->fhost[r], HART_F(r));
+        t->fdirty &= ~(1u << r);
+    }
+    return HART_F(r);
+}
+
+void tr_fwrote(struct tr *t, unsigned r)
+{
+    if (t->fhost[r] < 0)
+        return;
+    emit_sse_rm(&t->e, SD_PREFIX, MOVSD_LOAD, t->fhost[r], HART_F(r));
+    t->floaded |= 1u << r;
+    t->fdirty &= ~(1u << r);
+}
+
+void tr_fwriteback(struct tr *t, uint32_t fdirty)
+{
+    for (unsigned r = 0; r < 32; r++)
+        if (fdirty & t->fcached & (1u << r))
+            emit_sse_rm(&t->e, SD_PREFIX, MOVSD_STORE, t->fhost[r], HART_F(r));
+}
+
+void tr_freload(struct tr *t)
+{
+    for (unsigned r = 0; r < 32; r++)
+        if (t->fcached & (1u << r))
+            emit_sse_rm(&t->e, SD_PREFIX, MOVSD_LOAD, t->fhost[r], HART_F(r));
+    t->floaded = t->fcached;
 }
 
 int tr_cached(const struct tr *t, unsigned r)
@@ -209,6 +317,7 @@ void tr_reload(struct tr *t, bool all)
 void tr_call_begin(struct tr *t)
 {
     tr_writeback(t, t->dirty);
+    tr_fwriteback(t, t->fdirty);
 }
 
 void tr_call_end(struct tr *t, bool all)
@@ -219,4 +328,6 @@ void tr_call_end(struct tr *t, bool all)
         if ((t->cached & (1u << r)) && (all || !is_callee_saved(t->host[r])))
             t->loaded |= 1u << r;
     t->dirty = 0;
+    tr_freload(t);
+    t->fdirty = 0;
 }

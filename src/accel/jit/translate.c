@@ -29,6 +29,7 @@ static struct fixup *add_fixup(struct tr *t, enum fixup_kind kind, uint8_t *jcc)
     f->len = t->len;
     f->pend = t->pend;
     f->dirty = t->dirty;
+    f->fdirty = t->fdirty;
     return f;
 }
 
@@ -73,6 +74,7 @@ static void emit_goto(struct tr *t, int64_t toff)
 void tr_goto(struct tr *t, int64_t toff)
 {
     tr_writeback(t, t->dirty);
+    tr_fwriteback(t, t->fdirty);
     emit_goto(t, toff);
 }
 
@@ -83,7 +85,7 @@ static void emit_exit_at(struct tr *t, unsigned off)
     emit_jmp(&t->e, t->j->stub_exit);
 }
 
-void tr_loop_back(struct tr *t, uint32_t dirty)
+void tr_loop_back(struct tr *t, uint32_t dirty, uint32_t fdirty)
 {
     struct emitter *e = &t->e;
 
@@ -95,6 +97,7 @@ void tr_loop_back(struct tr *t, uint32_t dirty)
     if (!e->overflow)
         emit_patch_rel32(stop, emit_here(e));
     tr_writeback(t, dirty);
+    tr_fwriteback(t, fdirty);
     emit_exit_at(t, t->start);
 }
 
@@ -242,8 +245,10 @@ static void emit_fixups(struct tr *t)
         bool loop = f->kind == FIX_BRANCH && t->self_loop && f->target == (int64_t)t->start;
         /* The hart must hold every guest register before a helper runs or the block exits
          * (a loop's back edge keeps them in host registers; it writes back only to exit). */
-        if (!loop)
+        if (!loop) {
             tr_writeback(t, f->dirty);
+            tr_fwriteback(t, f->fdirty);
+        }
         switch (f->kind) {
         case FIX_ENTRY:
             emit_exit_at(t, f->off);
@@ -251,7 +256,7 @@ static void emit_fixups(struct tr *t)
         case FIX_BRANCH:
             add_instret(t, f->pend);
             if (loop)
-                tr_loop_back(t, f->dirty);
+                tr_loop_back(t, f->dirty, f->fdirty);
             else
                 emit_goto(t, f->target);
             break;
@@ -270,6 +275,7 @@ static void emit_fixups(struct tr *t)
             emit_jcc(e, CC_NE, t->j->stub_exit);
             emit_alu_mi(e, ALU_SUB, HART_FIELD(instret), (int32_t)f->pend + 1);
             tr_reload(t, true); /* the step may have written any register */
+            tr_freload(t);
             emit_jmp(e, f->resume);
             break;
         case FIX_LOAD:
@@ -293,6 +299,7 @@ static void emit_fixups(struct tr *t)
             /* The call clobbered the caller-saved registers, and the body may have loaded
              * registers lazily after the branch to here: reload every cached one. */
             tr_reload(t, true);
+            tr_freload(t);
             emit_jmp(e, f->resume);
             if (!e->overflow)
                 emit_patch_rel32(failed, emit_here(e));
@@ -347,6 +354,7 @@ uint8_t *jit_translate(struct jit *j, struct jit_page *p, unsigned off)
                 /* Straddles into the next page: the dispatcher runs it. */
                 tr_sync_instret(t);
                 tr_writeback(t, t->dirty);
+                tr_fwriteback(t, t->fdirty);
                 emit_exit_at(t, t->off);
                 break;
             }

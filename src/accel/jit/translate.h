@@ -33,6 +33,7 @@ struct fixup {
     int64_t target;       /* branches: target page offset */
     uint32_t raw;         /* steps: the instruction */
     uint32_t dirty;       /* cached guest registers to write back first (regs.c) */
+    uint32_t fdirty;      /* the same for f registers */
     bool exit_after;      /* steps: leave the block after the step instead of resuming */
 };
 
@@ -56,6 +57,9 @@ struct tr {
     bool self_loop;   /* some branch or jal goes back to the block's start */
     unsigned start;   /* the block's first page offset */
     uint8_t *head;    /* self-loop blocks: the body after the entry checks and loads */
+    /* Guest f registers cached in xmm registers (regs.c), the same way. */
+    int8_t fhost[32];
+    uint32_t fcached, floaded, fdirty, fwritten;
     unsigned nfix;
     struct fixup fix[TR_MAX_FIXUPS];
 };
@@ -76,6 +80,17 @@ void tr_put_imm(struct tr *t, unsigned r, int32_t imm);            /* x[r] = sig
 void tr_alu_x(struct tr *t, enum x86_alu op, int dst, unsigned r); /* dst op= x[r] */
 /* Store the cached registers in `dirty` to the hart. */
 void tr_writeback(struct tr *t, uint32_t dirty);
+/* f registers: xmm holding f[r] for reading (loaded now if needed), or -1: not cached. */
+int tr_freg(struct tr *t, unsigned r);
+/* xmm to write f[r] into (then dirty), or -1: write the hart. */
+int tr_fdst(struct tr *t, unsigned r);
+/* The hart's f[r] for a memory operand: written back first if its xmm is dirty. */
+struct x86_mem tr_fmem(struct tr *t, unsigned r);
+/* After the hart's f[r] was written in memory: reload its xmm (if cached). */
+void tr_fwrote(struct tr *t, unsigned r);
+void tr_fwriteback(struct tr *t, uint32_t fdirty);
+/* Reload every cached f register (xmm registers do not survive calls). */
+void tr_freload(struct tr *t);
 /* Reload cached registers from the hart: all, or only those in caller-saved host registers. */
 void tr_reload(struct tr *t, bool all);
 /* Around a helper call in the body: write back before, reload after (all: the helper may have
@@ -106,7 +121,7 @@ bool tr_insn(struct tr *t, const struct rv_insn *d, uint32_t raw);
 void tr_goto(struct tr *t, int64_t toff);
 /* Jump back to the loop head of a self-loop block (instret already added), or exit if attention
  * is pending or the budget is used up, after writing back `dirty`. */
-void tr_loop_back(struct tr *t, uint32_t dirty);
+void tr_loop_back(struct tr *t, uint32_t dirty, uint32_t fdirty);
 /* A conditional exit: branch with cc to toff, instret + pend + 1. */
 void tr_branch_exit(struct tr *t, enum x86_cc cc, int64_t toff);
 

@@ -33,6 +33,29 @@ enum {
 
 #define XMM0 0
 #define XMM1 1
+#define SSE_MOVAPD 0x28
+
+/* xmm dst = f[r] (double): from its cached xmm, else from the hart. */
+static void fget(struct tr *t, int dst, unsigned r)
+{
+    int x = tr_freg(t, r);
+
+    if (x >= 0)
+        emit_sse_rr(&t->e, P_66, SSE_MOVAPD, dst, x);
+    else
+        emit_sse_rm(&t->e, P_SD, SSE_MOVS_LOAD, dst, HART_F(r));
+}
+
+/* xmm dst op= f[r] (double): the cached xmm, else the hart. */
+static void fop(struct tr *t, uint8_t pfx, uint8_t op, int dst, unsigned r)
+{
+    int x = tr_freg(t, r);
+
+    if (x >= 0)
+        emit_sse_rr(&t->e, pfx, op, dst, x);
+    else
+        emit_sse_rm(&t->e, pfx, op, dst, HART_F(r));
+}
 
 /* FS must be on for any F/D instruction; it cannot change within a block (only CSR writes
  * and traps change it, and both end the block), so one check per block is enough. */
@@ -111,7 +134,7 @@ static struct fixup *check_nx(struct tr *t, struct fixup *f, uint32_t raw)
 
 static struct fixup *check_boxed(struct tr *t, struct fixup *f, unsigned r, uint32_t raw)
 {
-    struct x86_mem hi = HART_F(r);
+    struct x86_mem hi = tr_fmem(t, r);
     hi.disp += 4;
     emit_cmp_m32i(&t->e, hi, -1);
     return slow(t, f, CC_NE, raw);
@@ -148,16 +171,30 @@ static struct fixup *check_result(struct tr *t, struct fixup *f, bool dbl, bool 
     return slow(t, f, CC_AE, raw);
 }
 
-static void store_result(struct tr *t, unsigned rd, bool dbl)
+/* f[rd] = rax (the bits; singles are NaN-boxed), also in xmm0 if in_xmm0 (doubles). */
+static void store_result_x(struct tr *t, unsigned rd, bool dbl, bool in_xmm0)
 {
-    if (dbl) {
+    int x = dbl ? tr_fdst(t, rd) : -1;
+
+    if (x >= 0) {
+        if (in_xmm0)
+            emit_sse_rr(&t->e, P_66, SSE_MOVAPD, x, XMM0);
+        else
+            emit_movq_xr(&t->e, x, RAX);
+    } else if (dbl) {
         emit_mov_mr(&t->e, HART_F(rd), RAX);
     } else {
         struct x86_mem hi = HART_F(rd);
         hi.disp += 4;
         emit_store(&t->e, 4, HART_F(rd), RAX);
         emit_mov_m32i(&t->e, hi, -1);
+        tr_fwrote(t, rd);
     }
+}
+
+static void store_result(struct tr *t, unsigned rd, bool dbl)
+{
+    store_result_x(t, rd, dbl, false);
 }
 
 static bool arith(struct tr *t, const struct rv_insn *d, uint32_t raw, uint8_t op, bool dbl,
@@ -176,14 +213,19 @@ static bool arith(struct tr *t, const struct rv_insn *d, uint32_t raw, uint8_t o
         if (two)
             f = check_boxed(t, f, d->rs2, raw);
     }
-    if (two) {
-        emit_sse_rm(e, pfx, SSE_MOVS_LOAD, XMM0, HART_F(d->rs1));
-        emit_sse_rm(e, pfx, op, XMM0, HART_F(d->rs2));
+    if (dbl && two) {
+        fget(t, XMM0, d->rs1);
+        fop(t, pfx, op, XMM0, d->rs2);
+    } else if (dbl) {
+        fop(t, pfx, op, XMM0, d->rs1);
+    } else if (two) {
+        emit_sse_rm(e, pfx, SSE_MOVS_LOAD, XMM0, tr_fmem(t, d->rs1));
+        emit_sse_rm(e, pfx, op, XMM0, tr_fmem(t, d->rs2));
     } else {
-        emit_sse_rm(e, pfx, op, XMM0, HART_F(d->rs1));
+        emit_sse_rm(e, pfx, op, XMM0, tr_fmem(t, d->rs1));
     }
     f = check_result(t, f, dbl, op == SSE_ADD || op == SSE_SUB, raw);
-    store_result(t, d->rd, dbl);
+    store_result_x(t, d->rd, dbl, true);
     fp_end(t, f);
     return true;
 }
@@ -198,8 +240,17 @@ static bool compare(struct tr *t, const struct rv_insn *d, uint32_t raw, enum x8
         f = check_boxed(t, f, d->rs1, raw);
         f = check_boxed(t, f, d->rs2, raw);
     }
-    emit_sse_rm(e, dbl ? P_SD : P_SS, SSE_MOVS_LOAD, XMM0, HART_F(d->rs1));
-    emit_sse_rm(e, dbl ? P_66 : 0, SSE_UCOMI, XMM0, HART_F(d->rs2));
+    if (dbl) {
+        int a = tr_freg(t, d->rs1);
+        if (a < 0) {
+            fget(t, XMM0, d->rs1);
+            a = XMM0;
+        }
+        fop(t, P_66, SSE_UCOMI, a, d->rs2);
+    } else {
+        emit_sse_rm(e, P_SS, SSE_MOVS_LOAD, XMM0, tr_fmem(t, d->rs1));
+        emit_sse_rm(e, 0, SSE_UCOMI, XMM0, tr_fmem(t, d->rs2));
+    }
     f = slow(t, f, CC_P, raw);
     emit_setcc(e, cc, RAX);
     tr_put(t, d->rd, RAX);
@@ -260,11 +311,16 @@ static bool fused(struct tr *t, const struct rv_insn *d, uint32_t raw, uint8_t o
         f = check_boxed(t, f, d->rs2, raw);
         f = check_boxed(t, f, rs3, raw);
     }
-    emit_sse_rm(e, pfx, SSE_MOVS_LOAD, XMM0, HART_F(rs3));
-    emit_sse_rm(e, pfx, SSE_MOVS_LOAD, XMM1, HART_F(d->rs1));
-    emit_vex_fma(e, op, dbl, XMM0, XMM1, HART_F(d->rs2));
+    if (dbl) {
+        fget(t, XMM0, rs3);
+        fget(t, XMM1, d->rs1);
+    } else {
+        emit_sse_rm(e, pfx, SSE_MOVS_LOAD, XMM0, tr_fmem(t, rs3));
+        emit_sse_rm(e, pfx, SSE_MOVS_LOAD, XMM1, tr_fmem(t, d->rs1));
+    }
+    emit_vex_fma(e, op, dbl, XMM0, XMM1, tr_fmem(t, d->rs2));
     f = check_result(t, f, dbl, false, raw);
-    store_result(t, d->rd, dbl);
+    store_result_x(t, d->rd, dbl, true);
     fp_end(t, f);
     return true;
 }
@@ -283,8 +339,8 @@ static bool minmax(struct tr *t, const struct rv_insn *d, uint32_t raw, bool max
         f = check_boxed(t, f, d->rs1, raw);
         f = check_boxed(t, f, d->rs2, raw);
     }
-    emit_mov_rm(e, RAX, HART_F(d->rs1));
-    emit_mov_rm(e, RCX, HART_F(d->rs2));
+    emit_mov_rm(e, RAX, tr_fmem(t, d->rs1));
+    emit_mov_rm(e, RCX, tr_fmem(t, d->rs2));
     emit_mov_rr(e, RDX, RAX);
     emit_alu_rr(e, max ? ALU_AND : ALU_OR, RDX, RCX);
     emit_sse_rm(e, dbl ? P_SD : P_SS, SSE_MOVS_LOAD, XMM0, HART_F(d->rs1));
@@ -303,7 +359,7 @@ static bool classify(struct tr *t, const struct rv_insn *d, uint32_t raw, bool d
     struct emitter *e = &t->e;
     struct fixup *f = fp_begin(t, raw);
 
-    tr_call_begin(t);
+    tr_call_begin(t); /* writes back every dirty f register too */
     emit_mov_rm(e, RDI, HART_F(d->rs1));
     emit_call_abs(e, dbl ? (const void *)rv_fpu_class_d : (const void *)rv_fpu_class_s);
     tr_call_end(t, false);
@@ -314,7 +370,7 @@ static bool classify(struct tr *t, const struct rv_insn *d, uint32_t raw, bool d
 
 static void sign_bit_of(struct tr *t, unsigned r, bool invert)
 {
-    emit_mov_rm(&t->e, RCX, HART_F(r));
+    emit_mov_rm(&t->e, RCX, tr_fmem(t, r));
     if (invert)
         emit_f7(&t->e, 2, RCX); /* not */
     emit_shift_ri(&t->e, SHIFT_SHR, RCX, 63);
@@ -453,7 +509,7 @@ bool tr_fp(struct tr *t, const struct rv_insn *d, uint32_t raw)
     case RV_OP_FSD:
     case RV_OP_FSW:
         f = fp_begin(t, raw);
-        tr_store(t, d->rs1, d->imm, d->op == RV_OP_FSD ? 8 : 4, -1, HART_F(d->rs2));
+        tr_store(t, d->rs1, d->imm, d->op == RV_OP_FSD ? 8 : 4, -1, tr_fmem(t, d->rs2));
         /* A store leaves the FP state clean, as in the interpreter (FS is not marked dirty). */
         if (f)
             f->resume = emit_here(e);
@@ -461,10 +517,12 @@ bool tr_fp(struct tr *t, const struct rv_insn *d, uint32_t raw)
     case RV_OP_FMV_X_D:
     case RV_OP_FMV_X_W:
         f = fp_begin(t, raw);
-        if (d->op == RV_OP_FMV_X_D)
+        if (d->op == RV_OP_FMV_X_D && tr_freg(t, d->rs1) >= 0)
+            emit_movq_rx(e, RAX, tr_freg(t, d->rs1));
+        else if (d->op == RV_OP_FMV_X_D)
             emit_mov_rm(e, RAX, HART_F(d->rs1));
         else
-            emit_load(e, 4, true, RAX, HART_F(d->rs1));
+            emit_load(e, 4, true, RAX, tr_fmem(t, d->rs1));
         tr_put(t, d->rd, RAX);
         fp_end(t, f);
         return true;
@@ -480,7 +538,7 @@ bool tr_fp(struct tr *t, const struct rv_insn *d, uint32_t raw)
     case RV_OP_FSGNJX_D:
         f = fp_begin(t, raw);
         sign_bit_of(t, d->rs2, d->op == RV_OP_FSGNJN_D);
-        emit_mov_rm(e, RAX, HART_F(d->rs1));
+        emit_mov_rm(e, RAX, tr_fmem(t, d->rs1));
         if (d->op != RV_OP_FSGNJX_D) {
             emit_shift_ri(e, SHIFT_SHL, RAX, 1);
             emit_shift_ri(e, SHIFT_SHR, RAX, 1);
@@ -488,7 +546,7 @@ bool tr_fp(struct tr *t, const struct rv_insn *d, uint32_t raw)
         } else {
             emit_alu_rr(e, ALU_XOR, RAX, RCX);
         }
-        emit_mov_mr(e, HART_F(d->rd), RAX);
+        store_result(t, d->rd, true);
         fp_end(t, f);
         return true;
     case RV_OP_FCVT_L_D:
@@ -504,11 +562,11 @@ bool tr_fp(struct tr *t, const struct rv_insn *d, uint32_t raw)
         f = check_nx(t, f, raw);
         uint8_t op = d->rm == RV_RM_RTZ ? SSE_CVTT2SI : SSE_CVT2SI;
         if (wide) {
-            emit_sse_rm_w(e, P_SD, op, RAX, HART_F(d->rs1));
+            emit_sse_rm_w(e, P_SD, op, RAX, tr_fmem(t, d->rs1));
             emit_mov_ri(e, RCX, 1ull << 63);
             emit_alu_rr(e, ALU_CMP, RAX, RCX);
         } else {
-            emit_sse_rm(e, P_SD, op, RAX, HART_F(d->rs1));
+            emit_sse_rm(e, P_SD, op, RAX, tr_fmem(t, d->rs1));
             emit_alu_ri32(e, ALU_CMP, RAX, INT32_MIN);
         }
         f = slow(t, f, CC_E, raw);
@@ -533,7 +591,7 @@ bool tr_fp(struct tr *t, const struct rv_insn *d, uint32_t raw)
         f = fp_begin(t, raw);
         f = check_rne(t, f, d, raw);
         f = check_nx(t, f, raw);
-        emit_sse_rm(e, P_SD, SSE_CVT_FMT, XMM0, HART_F(d->rs1));
+        emit_sse_rm(e, P_SD, SSE_CVT_FMT, XMM0, tr_fmem(t, d->rs1));
         f = check_result(t, f, false, false, raw);
         store_result(t, d->rd, false);
         fp_end(t, f);
@@ -545,7 +603,7 @@ bool tr_fp(struct tr *t, const struct rv_insn *d, uint32_t raw)
         f = fp_begin(t, raw);
         f = check_rne(t, f, d, raw);
         f = check_boxed(t, f, d->rs1, raw);
-        emit_sse_rm(e, P_SS, SSE_CVT_FMT, XMM0, HART_F(d->rs1));
+        emit_sse_rm(e, P_SS, SSE_CVT_FMT, XMM0, tr_fmem(t, d->rs1));
         f = check_result(t, f, true, true, raw);
         store_result(t, d->rd, true);
         fp_end(t, f);

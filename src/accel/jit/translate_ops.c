@@ -252,7 +252,7 @@ bool tr_insn(struct tr *t, const struct rv_insn *d, uint32_t raw)
         t->pend++;
         tr_sync_instret(t);
         if (t->self_loop && (int64_t)t->off + d->imm == (int64_t)t->start)
-            tr_loop_back(t, t->dirty);
+            tr_loop_back(t, t->dirty, t->fdirty);
         else
             tr_goto(t, (int64_t)t->off + d->imm);
         return true;
@@ -265,6 +265,7 @@ bool tr_insn(struct tr *t, const struct rv_insn *d, uint32_t raw)
         t->pend++;
         tr_sync_instret(t);
         tr_writeback(t, t->dirty);
+        tr_fwriteback(t, t->fdirty);
         emit_jmp(e, t->j->stub_lookup);
         return true;
     case RV_OP_BEQ:
