@@ -158,11 +158,12 @@ static struct fixup *emit_tlb_probe(struct tr *t, enum fixup_kind kind, unsigned
     return f;
 }
 
-void tr_load(struct tr *t, unsigned rd, unsigned rs1, int32_t imm, unsigned size, bool sign)
+void tr_load(struct tr *t, int dst, unsigned rs1, int32_t imm, unsigned size, bool sign)
 {
     struct fixup *f = emit_tlb_probe(t, FIX_LOAD, rs1, imm, size, offsetof(struct rv_hart, tlb_r));
     f->sign = sign;
-    emit_load(&t->e, size, sign, RAX, x86_mem_idx(RSI, RDI, 1, 0));
+    f->dst = (int8_t)dst;
+    emit_load(&t->e, size, sign, dst, x86_mem_idx(RSI, RDI, 1, 0));
     f->resume = emit_here(&t->e);
 }
 
@@ -300,6 +301,8 @@ static void emit_fixups(struct tr *t)
              * registers lazily after the branch to here: reload every cached one. */
             tr_reload(t, true);
             tr_freload(t);
+            if (f->kind == FIX_LOAD && f->dst != RAX)
+                emit_mov_rr(e, f->dst, RAX); /* after the reload: it may be rd's register */
             emit_jmp(e, f->resume);
             if (!e->overflow)
                 emit_patch_rel32(failed, emit_here(e));

@@ -29,6 +29,7 @@ struct fixup {
     unsigned off, len, pend;
     unsigned size;
     bool sign;
+    int8_t dst;           /* loads: the host register the body expects the value in */
     struct x86_mem value; /* stores: where the value lives */
     int64_t target;       /* branches: target page offset */
     uint32_t raw;         /* steps: the instruction */
@@ -100,8 +101,9 @@ void tr_call_end(struct tr *t, bool all);
 
 void tr_sync_pc(struct tr *t, unsigned off);
 void tr_sync_instret(struct tr *t);
-/* Emit the fast path of a load into rax (the caller stores it). */
-void tr_load(struct tr *t, unsigned rd, unsigned rs1, int32_t imm, unsigned size, bool sign);
+/* Emit the fast path of a load into host register dst (rax, or the destination's cached
+ * register; the caller stores or marks it). */
+void tr_load(struct tr *t, int dst, unsigned rs1, int32_t imm, unsigned size, bool sign);
 /* Store x[xsrc], or (xsrc < 0) the bytes at fsrc (an f register). */
 void tr_store(struct tr *t, unsigned rs1, int32_t imm, unsigned size, int xsrc,
               struct x86_mem fsrc);

@@ -502,7 +502,7 @@ bool tr_fp(struct tr *t, const struct rv_insn *d, uint32_t raw)
     case RV_OP_FLD:
     case RV_OP_FLW:
         f = fp_begin(t, raw);
-        tr_load(t, d->rd, d->rs1, d->imm, d->op == RV_OP_FLD ? 8 : 4, false);
+        tr_load(t, RAX, d->rs1, d->imm, d->op == RV_OP_FLD ? 8 : 4, false);
         store_result(t, d->rd, d->op == RV_OP_FLD);
         fp_end(t, f);
         return true;

@@ -68,38 +68,77 @@ static void alu_ri(struct tr *t, enum x86_alu op, const struct rv_insn *d)
             emit_mov_rr(e, h, s);
         return;
     }
+    if (h >= 0) {
+        tr_get(t, h, d->rs1); /* rd != rs1: read before rd is written */
+        tr_dst(t, d->rd);
+        if (d->imm != 0 || op == ALU_AND)
+            emit_alu_ri(e, op, h, d->imm);
+        return;
+    }
     ld(t, RAX, d->rs1);
     if (d->imm != 0 || op == ALU_AND)
         emit_alu_ri(e, op, RAX, d->imm);
     st(t, d->rd, RAX);
 }
 
+/* x[rd] = the low 32 bits of host register src, sign-extended (into rd's register if cached). */
+static void put_word(struct tr *t, unsigned rd, int src)
+{
+    int h = tr_dst(t, rd);
+
+    if (rd == 0)
+        return;
+    if (h >= 0) {
+        emit_movsxd(&t->e, h, src);
+    } else {
+        emit_movsxd(&t->e, RAX, src);
+        emit_mov_mr(&t->e, HART_X(rd), RAX);
+    }
+}
+
+/* Host register holding x[r] (cached, loaded now if needed), else x[r] loaded into tmp. */
+static int src_reg(struct tr *t, unsigned r, int tmp)
+{
+    int h = tr_reg(t, r);
+
+    if (h >= 0)
+        return h;
+    ld(t, tmp, r);
+    return tmp;
+}
+
 /* 32-bit ops: compute in eax, sign-extend the result. */
 static void alu_rr_w(struct tr *t, enum x86_alu op, const struct rv_insn *d)
 {
     ld(t, RAX, d->rs1);
-    ld(t, RCX, d->rs2);
-    emit_alu_rr32(&t->e, op, RAX, RCX);
-    emit_movsxd(&t->e, RAX, RAX);
-    st(t, d->rd, RAX);
+    emit_alu_rr32(&t->e, op, RAX, src_reg(t, d->rs2, RCX));
+    put_word(t, d->rd, RAX);
 }
 
 static void shift_imm(struct tr *t, enum x86_shift op, const struct rv_insn *d, bool word)
 {
     int h = tr_cached(t, d->rd);
 
-    if (!word && h >= 0 && d->rd == d->rs1) {
-        tr_reg(t, d->rd);
+    if (!word && h >= 0) {
+        /* In rd's register: sources are read before rd is written. */
+        if (d->rd == d->rs1)
+            tr_reg(t, d->rd);
+        else
+            tr_get(t, h, d->rs1);
         tr_dst(t, d->rd);
         if (d->imm)
             emit_shift_ri(&t->e, op, h, (unsigned)d->imm);
         return;
     }
+    if (word && d->imm == 0) {
+        put_word(t, d->rd, src_reg(t, d->rs1, RAX)); /* sext.w */
+        return;
+    }
     ld(t, RAX, d->rs1);
     if (word) {
-        if (d->imm)
-            emit_shift_ri32(&t->e, op, RAX, (unsigned)d->imm);
-        emit_movsxd(&t->e, RAX, RAX);
+        emit_shift_ri32(&t->e, op, RAX, (unsigned)d->imm);
+        put_word(t, d->rd, RAX);
+        return;
     } else if (d->imm) {
         emit_shift_ri(&t->e, op, RAX, (unsigned)d->imm);
     }
@@ -202,9 +241,17 @@ static void branch(struct tr *t, enum x86_cc cc, const struct rv_insn *d)
     tr_branch_exit(t, cc, (int64_t)t->off + d->imm);
 }
 
+/* Straight into rd's host register when it is cached. */
 static void load(struct tr *t, const struct rv_insn *d, unsigned size, bool sign)
 {
-    tr_load(t, d->rd, d->rs1, d->imm, size, sign);
+    int h = tr_cached(t, d->rd);
+
+    if (h >= 0) {
+        tr_load(t, h, d->rs1, d->imm, size, sign);
+        tr_dst(t, d->rd);
+        return;
+    }
+    tr_load(t, RAX, d->rs1, d->imm, size, sign);
     st(t, d->rd, RAX);
 }
 
@@ -388,13 +435,16 @@ bool tr_insn(struct tr *t, const struct rv_insn *d, uint32_t raw)
     case RV_OP_SRA:
         shift_reg(t, SHIFT_SAR, d, false);
         return false;
-    case RV_OP_ADDIW:
-        ld(t, RAX, d->rs1);
-        if (d->imm)
-            emit_alu_ri32(e, ALU_ADD, RAX, d->imm);
-        emit_movsxd(e, RAX, RAX);
-        st(t, d->rd, RAX);
+    case RV_OP_ADDIW: {
+        /* sext.w is one movsxd; the low 32 bits of a 64-bit lea are the 32-bit sum. */
+        int s = src_reg(t, d->rs1, RAX);
+        if (d->imm) {
+            emit_lea(e, RAX, x86_mem(s, d->imm));
+            s = RAX;
+        }
+        put_word(t, d->rd, s);
         return false;
+    }
     case RV_OP_SLLIW:
         shift_imm(t, SHIFT_SHL, d, true);
         return false;
@@ -427,10 +477,8 @@ bool tr_insn(struct tr *t, const struct rv_insn *d, uint32_t raw)
         return false;
     case RV_OP_MULW:
         ld(t, RAX, d->rs1);
-        ld(t, RCX, d->rs2);
-        emit_imul_rr32(e, RAX, RCX);
-        emit_movsxd(e, RAX, RAX);
-        st(t, d->rd, RAX);
+        emit_imul_rr32(e, RAX, src_reg(t, d->rs2, RCX));
+        put_word(t, d->rd, RAX);
         return false;
     case RV_OP_MULH:
     case RV_OP_MULHU:
