@@ -433,6 +433,23 @@ void emit_vex_fma(struct emitter *e, uint8_t op, bool w, int dst, int src1, stru
     modrm_mem(e, dst, m);
 }
 
+void emit_rorx(struct emitter *e, int dst, int src, unsigned imm)
+{
+    /* 3-byte VEX: inverted R/X/B, map 0F3A; W1, vvvv unused (1111), L=0, pp=F2. */
+    uint8_t b1 = 0x40 | 0x03;
+
+    if (dst < 8)
+        b1 |= 0x80;
+    if (src < 8)
+        b1 |= 0x20;
+    emit_u8(e, 0xc4);
+    emit_u8(e, b1);
+    emit_u8(e, 0xfb);
+    emit_u8(e, 0xf0);
+    emit_u8(e, (uint8_t)(0xc0 | (dst & 7) << 3 | (src & 7)));
+    emit_u8(e, (uint8_t)imm);
+}
+
 void emit_ldmxcsr(struct emitter *e, struct x86_mem m)
 {
     op_rm(e, false, 0x0fae, 2, m, false);

@@ -160,6 +160,8 @@ void emit_movq_xr(struct emitter *e, int xmm, int reg);
 void emit_movq_rx(struct emitter *e, int reg, int xmm);
 void emit_ldmxcsr(struct emitter *e, struct x86_mem m);
 /* VEX.LIG.66.0F38 scalar FMA3 (vfm*231s[sd]: dst = +-(src1 * m) +- dst); w selects double. */
+/* BMI2 rorx: dst = src rotated right by imm (a copy and a shift in one, flags untouched). */
+void emit_rorx(struct emitter *e, int dst, int src, unsigned imm);
 void emit_vex_fma(struct emitter *e, uint8_t op, bool w, int dst, int src1, struct x86_mem m);
 void emit_stmxcsr(struct emitter *e, struct x86_mem m);
 

@@ -103,6 +103,7 @@ void tr_regs_plan(struct tr *t, unsigned max_insns)
     unsigned uses[32] = {0}, fuses[32] = {0};
     unsigned off = t->off;
     uint32_t written = 0;
+    bool loads = false, stores = false;
 
     memset(t->host, -1, sizeof(t->host));
     memset(t->fhost, -1, sizeof(t->fhost));
@@ -118,6 +119,10 @@ void tr_regs_plan(struct tr *t, unsigned max_insns)
         rv_decode(lo | (uint32_t)hi << 16, &d);
         count_uses(&d, uses);
         count_fuses(&d, fuses);
+        if ((d.op >= RV_OP_LB && d.op <= RV_OP_LWU) || d.op == RV_OP_FLW || d.op == RV_OP_FLD)
+            loads = true;
+        if ((d.op >= RV_OP_SB && d.op <= RV_OP_SD) || d.op == RV_OP_FSW || d.op == RV_OP_FSD)
+            stores = true;
         /* Over-approximated (stores and branches have no rd): only a superset is needed. */
         written |= 1u << d.rd;
         if (jumps_to(&d, off, t->off))
@@ -127,7 +132,8 @@ void tr_regs_plan(struct tr *t, unsigned max_insns)
         off += d.len;
     }
     uses[0] = 0;
-    for (int i = 0; i < POOL_SIZE; i++) {
+    int i = 0;
+    for (; i < POOL_SIZE; i++) {
         unsigned best = 0;
         for (unsigned r = 1; r < 32; r++)
             if (t->host[r] < 0 && uses[r] > uses[best])
@@ -137,8 +143,15 @@ void tr_regs_plan(struct tr *t, unsigned max_insns)
         t->host[best] = pool[i];
         t->cached |= 1u << best;
     }
+    /* Spare pool registers hold the TLB pointers: a probe then indexes them directly. */
+    t->tlb_host[0] = t->tlb_host[1] = -1;
+    t->tlb_loaded = 0;
+    if (loads && i < POOL_SIZE)
+        t->tlb_host[0] = pool[i++];
+    if (stores && i < POOL_SIZE)
+        t->tlb_host[1] = pool[i++];
     t->written = written & t->cached;
-    for (int i = 0; i < FPOOL_SIZE; i++) {
+    for (i = 0; i < FPOOL_SIZE; i++) {
         int best = -1;
         for (unsigned r = 0; r < 32; r++)
             if (t->fhost[r] < 0 && fuses[r] >= 2 && (best < 0 || fuses[r] > fuses[best]))
@@ -158,6 +171,8 @@ void tr_regs_plan(struct tr *t, unsigned max_insns)
  * back or reloading; whatever it left different from the hart is among `written`, which every
  * exit of the body then writes back.
  */
+static void tlb_reload(struct tr *t, bool all);
+
 void tr_loop_head(struct tr *t)
 {
     for (unsigned r = 1; r < 32; r++)
@@ -165,6 +180,7 @@ void tr_loop_head(struct tr *t)
             emit_mov_rm(&t->e, t->host[r], HART_X(r));
     t->loaded = t->cached;
     t->dirty = t->written;
+    tlb_reload(t, true);
     tr_freload(t);
     t->fdirty = t->fwritten;
 }
@@ -225,6 +241,34 @@ void tr_freload(struct tr *t)
         if (t->fcached & (1u << r))
             emit_sse_rm(&t->e, SD_PREFIX, MOVSD_LOAD, t->fhost[r], HART_F(r));
     t->floaded = t->fcached;
+}
+
+static struct x86_mem tlb_field(bool write)
+{
+    return write ? HART_FIELD(tlb_w) : HART_FIELD(tlb_r);
+}
+
+int tr_tlb_reg(struct tr *t, bool write)
+{
+    int h = t->tlb_host[write];
+
+    if (h >= 0 && !(t->tlb_loaded & (1u << write))) {
+        emit_mov_rm(&t->e, h, tlb_field(write));
+        t->tlb_loaded |= 1u << write;
+    }
+    return h;
+}
+
+/* Reload the TLB pointer registers: all, or only the caller-saved ones; they are loaded after. */
+static void tlb_reload(struct tr *t, bool all)
+{
+    for (unsigned w = 0; w < 2; w++) {
+        int h = t->tlb_host[w];
+        if (h >= 0 && (all || !is_callee_saved(h))) {
+            emit_mov_rm(&t->e, h, tlb_field(w));
+            t->tlb_loaded |= 1u << w;
+        }
+    }
 }
 
 int tr_cached(const struct tr *t, unsigned r)
@@ -309,6 +353,7 @@ void tr_writeback(struct tr *t, uint32_t dirty)
 
 void tr_reload(struct tr *t, bool all)
 {
+    tlb_reload(t, all);
     for (unsigned r = 1; r < 32; r++)
         if ((t->cached & (1u << r)) && (all || !is_callee_saved(t->host[r])))
             emit_mov_rm(&t->e, t->host[r], HART_X(r));

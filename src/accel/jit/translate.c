@@ -135,6 +135,7 @@ static struct fixup *emit_tlb_probe(struct tr *t, enum fixup_kind kind, unsigned
 {
     struct emitter *e = &t->e;
     int base = tr_reg(t, rs1);
+    int tlb = tr_tlb_reg(t, kind == FIX_STORE);
 
     if (base >= 0)
         emit_lea(e, RSI, x86_mem(base, imm));
@@ -142,19 +143,30 @@ static struct fixup *emit_tlb_probe(struct tr *t, enum fixup_kind kind, unsigned
         tr_get(t, RSI, rs1);
     if (imm && base < 0)
         emit_lea(e, RSI, x86_mem(RSI, imm));
-    emit_mov_rr(e, RDI, RSI);
-    /* Entry offset (page number mod size) * 16 in one shift and one mask. */
+    /* Entry offset (page number mod size) * 16 in one shift and one mask; rorx copies and
+     * shifts at once (the bits it rotates in are masked off). */
     _Static_assert(sizeof(struct rv_tlb_entry) == 16, "TLB entries are 16 bytes");
-    emit_shift_ri(e, SHIFT_SHR, RDI, RV_PAGE_SHIFT - 4);
+    if (t->bmi2) {
+        emit_rorx(e, RDI, RSI, RV_PAGE_SHIFT - 4);
+    } else {
+        emit_mov_rr(e, RDI, RSI);
+        emit_shift_ri(e, SHIFT_SHR, RDI, RV_PAGE_SHIFT - 4);
+    }
     emit_alu_ri32(e, ALU_AND, RDI, (int32_t)((RV_TLB_SIZE - 1) << 4));
-    emit_alu_rm(e, ALU_ADD, RDI, x86_mem(RBX, (int32_t)tlb_field - HART_BIAS));
+    /* The entry: [rdi + the TLB pointer], from its register if the block has one spare. */
+    struct x86_mem tag = x86_mem(RDI, 0);
+    if (tlb >= 0)
+        tag = x86_mem_idx(RDI, tlb, 1, 0);
+    else
+        emit_alu_rm(e, ALU_ADD, RDI, x86_mem(RBX, (int32_t)tlb_field - HART_BIAS));
     emit_mov_rr(e, RAX, RSI);
     emit_alu_ri(e, ALU_AND, RAX, (int32_t)(RV_PAGE_MASK | (size - 1)));
-    emit_alu_rm(e, ALU_CMP, RAX, x86_mem(RDI, 0));
+    emit_alu_rm(e, ALU_CMP, RAX, tag);
     struct fixup *f = add_fixup(t, kind, emit_jcc(e, CC_NE, NULL));
     f->size = size;
     /* Host address: rsi + addend. */
-    emit_mov_rm(e, RDI, x86_mem(RDI, 8));
+    tag.disp = 8;
+    emit_mov_rm(e, RDI, tag);
     return f;
 }
 
@@ -325,6 +337,7 @@ uint8_t *jit_translate(struct jit *j, struct jit_page *p, unsigned off)
     t->p = p;
     t->off = off;
     t->start = off;
+    t->bmi2 = __builtin_cpu_supports("bmi2");
     emit_init(&t->e, start, (size_t)(j->code + j->code_size - start));
     tr_regs_plan(t, MAX_BLOCK_INSNS);
 

@@ -58,6 +58,10 @@ struct tr {
     bool self_loop;   /* some branch or jal goes back to the block's start */
     unsigned start;   /* the block's first page offset */
     uint8_t *head;    /* self-loop blocks: the body after the entry checks and loads */
+    /* The hart's TLB pointers (tlb_r, tlb_w) in spare pool registers, or -1 (regs.c). */
+    int8_t tlb_host[2];
+    uint8_t tlb_loaded;
+    bool bmi2; /* the host has rorx */
     /* Guest f registers cached in xmm registers (regs.c), the same way. */
     int8_t fhost[32];
     uint32_t fcached, floaded, fdirty, fwritten;
@@ -79,6 +83,8 @@ void tr_get(struct tr *t, int dst, unsigned r);                    /* dst = x[r]
 void tr_put(struct tr *t, unsigned r, int src);                    /* x[r] = src */
 void tr_put_imm(struct tr *t, unsigned r, int32_t imm);            /* x[r] = sign-extended imm */
 void tr_alu_x(struct tr *t, enum x86_alu op, int dst, unsigned r); /* dst op= x[r] */
+/* Host register holding h->tlb_r (write: tlb_w), loaded now if needed; -1: none spare. */
+int tr_tlb_reg(struct tr *t, bool write);
 /* Store the cached registers in `dirty` to the hart. */
 void tr_writeback(struct tr *t, uint32_t dirty);
 /* f registers: xmm holding f[r] for reading (loaded now if needed), or -1: not cached. */
