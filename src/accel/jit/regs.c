@@ -105,6 +105,8 @@ void tr_regs_plan(struct tr *t, unsigned max_insns)
     uint32_t written = 0;
     bool loads = false, stores = false;
 
+    t->plan_fp = t->plan_fp_arith = t->plan_fp_dyn = false;
+
     memset(t->host, -1, sizeof(t->host));
     memset(t->fhost, -1, sizeof(t->fhost));
     t->cached = t->loaded = t->dirty = 0;
@@ -121,6 +123,19 @@ void tr_regs_plan(struct tr *t, unsigned max_insns)
         count_fuses(&d, fuses);
         if ((d.op >= RV_OP_LB && d.op <= RV_OP_LWU) || d.op == RV_OP_FLW || d.op == RV_OP_FLD)
             loads = true;
+        if (d.op >= RV_OP_FLW && d.op <= RV_OP_FMV_D_X) {
+            t->plan_fp = true;
+            /* Rounding ones (they rely on NX and RNE): arithmetic and conversions. */
+            if ((d.op >= RV_OP_FMADD_S && d.op <= RV_OP_FSQRT_S) ||
+                (d.op >= RV_OP_FMADD_D && d.op <= RV_OP_FSQRT_D) ||
+                (d.op >= RV_OP_FCVT_W_S && d.op <= RV_OP_FCVT_LU_S) ||
+                (d.op >= RV_OP_FCVT_S_W && d.op <= RV_OP_FCVT_S_LU) || d.op == RV_OP_FCVT_S_D ||
+                (d.op >= RV_OP_FCVT_W_D && d.op <= RV_OP_FCVT_LU_D) ||
+                (d.op >= RV_OP_FCVT_D_W && d.op <= RV_OP_FCVT_D_LU)) {
+                t->plan_fp_arith = true;
+                t->plan_fp_dyn |= d.rm == RV_RM_DYN;
+            }
+        }
         if ((d.op >= RV_OP_SB && d.op <= RV_OP_SD) || d.op == RV_OP_FSW || d.op == RV_OP_FSD)
             stores = true;
         /* Over-approximated (stores and branches have no rd): only a superset is needed. */

@@ -347,6 +347,13 @@ uint8_t *jit_translate(struct jit *j, struct jit_page *p, unsigned off)
     emit_mov_rm(&t->e, RAX, HART_FIELD(instret));
     emit_alu_rm(&t->e, ALU_CMP, RAX, JIT_FIELD(limit));
     add_fixup(t, FIX_ENTRY, emit_jcc(&t->e, CC_AE, NULL));
+    if (t->self_loop && t->plan_fp) {
+        uint16_t lo, hi = 0;
+        memcpy(&lo, p->host + off, 2);
+        if ((lo & 3) == 3 && off + 4 <= RV_PAGE_SIZE)
+            memcpy(&hi, p->host + off + 2, 2);
+        tr_fp_hoist(t, lo | (uint32_t)hi << 16, t->plan_fp_arith, t->plan_fp_dyn);
+    }
     if (t->self_loop) {
         tr_loop_head(t);
         t->head = emit_here(&t->e);

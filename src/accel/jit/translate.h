@@ -61,7 +61,9 @@ struct tr {
     /* The hart's TLB pointers (tlb_r, tlb_w) in spare pool registers, or -1 (regs.c). */
     int8_t tlb_host[2];
     uint8_t tlb_loaded;
-    bool bmi2; /* the host has rorx */
+    bool bmi2;                   /* the host has rorx */
+    bool plan_fp, plan_fp_arith; /* the block has F/D instructions; ones that round */
+    bool plan_fp_dyn;            /* ... in the dynamic rounding mode (frm) */
     /* Guest f registers cached in xmm registers (regs.c), the same way. */
     int8_t fhost[32];
     uint32_t fcached, floaded, fdirty, fwritten;
@@ -121,6 +123,10 @@ void tr_call_step(struct tr *t, uint32_t raw, bool ends_block);
 struct fixup *tr_step_fixup(struct tr *t, enum x86_cc cc, uint32_t raw);
 /* Another branch with cc to fixup f. */
 void tr_fixup_also(struct tr *t, struct fixup *f, enum x86_cc cc);
+/* translate_fp.c: check FS (and NX if arith, frm if dyn) once at the entry of a self-loop block
+ * instead of in its body; if a check fails, the first instruction (raw) is stepped and the block
+ * left. */
+void tr_fp_hoist(struct tr *t, uint32_t raw, bool arith, bool dyn);
 /* translate_fp.c: emit an F/D instruction inline; false if it is left to the interpreter. */
 bool tr_fp(struct tr *t, const struct rv_insn *d, uint32_t raw);
 /* translate_ops.c: emit one instruction; true if it ended the block. */

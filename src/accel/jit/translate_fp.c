@@ -72,6 +72,33 @@ static struct fixup *fp_begin(struct tr *t, uint32_t raw)
     return f;
 }
 
+/*
+ * A self-loop block would otherwise repeat the once-per-block checks on every iteration (they
+ * sit in the body, after the loop head). Hoisted to the entry, before the head: FS cannot
+ * change within the block, NX and frm only by CSR writes and interpreter steps, which forget
+ * them (the body checks again after those). A failed check steps the block's first instruction
+ * and leaves, so the loop makes progress (and the steps set NX soon: it is sticky).
+ */
+void tr_fp_hoist(struct tr *t, uint32_t raw, bool arith, bool dyn)
+{
+    emit_mov_rm(&t->e, RAX, HART_FIELD(mstatus));
+    emit_alu_ri32(&t->e, ALU_AND, RAX, (int32_t)MSTATUS_FS);
+    struct fixup *x = tr_step_fixup(t, CC_E, raw);
+    x->exit_after = true;
+    t->fp_checked = true;
+    if (!arith)
+        return;
+    emit_load(&t->e, 4, false, RAX, HART_FIELD(fflags));
+    emit_alu_ri32(&t->e, ALU_AND, RAX, RV_FFLAG_NX);
+    tr_fixup_also(t, x, CC_E);
+    t->nx_known = true;
+    if (!dyn)
+        return;
+    emit_cmp_m32i(&t->e, HART_FIELD(frm), 0);
+    tr_fixup_also(t, x, CC_NE);
+    t->rne_known = true;
+}
+
 /* Mark FS dirty after the first instruction completed (the interpreter marks it only then). */
 static void fp_end(struct tr *t, struct fixup *f)
 {
