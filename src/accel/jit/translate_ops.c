@@ -31,6 +31,14 @@ static void alu_rr(struct tr *t, enum x86_alu op, const struct rv_insn *d)
         tr_alu_x(t, op, h, d->rs2);
         return;
     }
+    if (h >= 0 && op != ALU_SUB) {
+        /* rd = rs2 op rs1 (commutative), rd == rs2 != rs1. */
+        tr_reg(t, d->rd);
+        tr_reg(t, d->rs1);
+        tr_dst(t, d->rd);
+        tr_alu_x(t, op, h, d->rs1);
+        return;
+    }
     ld(t, RAX, d->rs1);
     tr_alu_x(t, op, RAX, d->rs2);
     st(t, d->rd, RAX);
@@ -147,24 +155,43 @@ static void shift_imm(struct tr *t, enum x86_shift op, const struct rv_insn *d, 
 
 static void shift_reg(struct tr *t, enum x86_shift op, const struct rv_insn *d, bool word)
 {
-    ld(t, RAX, d->rs1);
-    ld(t, RCX, d->rs2);
+    int h = tr_cached(t, d->rd);
+
+    ld(t, RCX, d->rs2); /* the count, read before rd may be written */
     if (word) {
+        ld(t, RAX, d->rs1);
         emit_shift_rcl32(&t->e, op, RAX);
-        emit_movsxd(&t->e, RAX, RAX);
-    } else {
-        emit_shift_rcl(&t->e, op, RAX);
+        put_word(t, d->rd, RAX);
+        return;
     }
+    if (h >= 0) {
+        if (d->rd != d->rs1)
+            tr_get(t, h, d->rs1);
+        else
+            tr_reg(t, d->rd);
+        tr_dst(t, d->rd);
+        emit_shift_rcl(&t->e, op, h);
+        return;
+    }
+    ld(t, RAX, d->rs1);
+    emit_shift_rcl(&t->e, op, RAX);
     st(t, d->rd, RAX);
 }
 
+/* slt/sltu/slti/sltiu: compare in place, set rd's register directly when it is cached. */
 static void set_cmp(struct tr *t, enum x86_cc cc, const struct rv_insn *d, bool imm)
 {
-    ld(t, RCX, d->rs1);
+    int a = src_reg(t, d->rs1, RCX);
+
     if (imm)
-        emit_alu_ri(&t->e, ALU_CMP, RCX, d->imm);
+        emit_alu_ri(&t->e, ALU_CMP, a, d->imm);
     else
-        tr_alu_x(t, ALU_CMP, RCX, d->rs2);
+        tr_alu_x(t, ALU_CMP, a, d->rs2);
+    int h = tr_dst(t, d->rd);
+    if (h >= 0) {
+        emit_setcc(&t->e, cc, h);
+        return;
+    }
     emit_setcc(&t->e, cc, RAX);
     st(t, d->rd, RAX);
 }
