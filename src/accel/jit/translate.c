@@ -179,10 +179,24 @@ void tr_load(struct tr *t, int dst, unsigned rs1, int32_t imm, unsigned size, bo
     f->resume = emit_here(&t->e);
 }
 
+void tr_load_fx(struct tr *t, int x, unsigned rs1, int32_t imm)
+{
+    struct fixup *f = emit_tlb_probe(t, FIX_LOAD, rs1, imm, 8, offsetof(struct rv_hart, tlb_r));
+    f->dst = (int8_t)x;
+    f->dst_xmm = true;
+    emit_sse_rm(&t->e, 0xf2, 0x10, x, x86_mem_idx(RSI, RDI, 1, 0)); /* movsd x, [rsi+rdi] */
+    f->resume = emit_here(&t->e);
+}
+
 static void store_value(struct tr *t, unsigned size, struct x86_mem m, int xsrc,
-                        struct x86_mem fsrc)
+                        struct x86_mem fsrc, int fx)
 {
     int h = xsrc >= 0 ? tr_reg(t, (unsigned)xsrc) : -1;
+
+    if (fx >= 0) {
+        emit_sse_rm(&t->e, size == 8 ? 0xf2 : 0xf3, 0x11, fx, m); /* movsd / movss m, fx */
+        return;
+    }
 
     if (h < 0) {
         if (xsrc == 0)
@@ -194,7 +208,8 @@ static void store_value(struct tr *t, unsigned size, struct x86_mem m, int xsrc,
     emit_store(&t->e, size, m, h);
 }
 
-void tr_store(struct tr *t, unsigned rs1, int32_t imm, unsigned size, int xsrc, struct x86_mem fsrc)
+void tr_store(struct tr *t, unsigned rs1, int32_t imm, unsigned size, int xsrc, struct x86_mem fsrc,
+              int fx)
 {
     struct emitter *e = &t->e;
 
@@ -216,9 +231,9 @@ void tr_store(struct tr *t, unsigned rs1, int32_t imm, unsigned size, int xsrc, 
         tr_call_end(t, false);
         emit_pop(e, RSI);
         emit_pop(e, RSI);
-        store_value(t, size, x86_mem(RSI, 0), xsrc, fsrc);
+        store_value(t, size, x86_mem(RSI, 0), xsrc, fsrc, fx);
     } else {
-        store_value(t, size, x86_mem_idx(RSI, RDI, 1, 0), xsrc, fsrc);
+        store_value(t, size, x86_mem_idx(RSI, RDI, 1, 0), xsrc, fsrc, fx);
     }
     f->resume = emit_here(e);
 }
@@ -313,7 +328,9 @@ static void emit_fixups(struct tr *t)
              * registers lazily after the branch to here: reload every cached one. */
             tr_reload(t, true);
             tr_freload(t);
-            if (f->kind == FIX_LOAD && f->dst != RAX)
+            if (f->kind == FIX_LOAD && f->dst_xmm)
+                emit_movq_xr(e, f->dst, RAX); /* after the reload: it is rd's register */
+            else if (f->kind == FIX_LOAD && f->dst != RAX)
                 emit_mov_rr(e, f->dst, RAX); /* after the reload: it may be rd's register */
             emit_jmp(e, f->resume);
             if (!e->overflow)

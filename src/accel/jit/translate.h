@@ -30,6 +30,7 @@ struct fixup {
     unsigned size;
     bool sign;
     int8_t dst;           /* loads: the host register the body expects the value in */
+    bool dst_xmm;         /* ... an xmm register (fld into a cached f register) */
     struct x86_mem value; /* stores: where the value lives */
     int64_t target;       /* branches: target page offset */
     uint32_t raw;         /* steps: the instruction */
@@ -112,9 +113,12 @@ void tr_sync_instret(struct tr *t);
 /* Emit the fast path of a load into host register dst (rax, or the destination's cached
  * register; the caller stores or marks it). */
 void tr_load(struct tr *t, int dst, unsigned rs1, int32_t imm, unsigned size, bool sign);
-/* Store x[xsrc], or (xsrc < 0) the bytes at fsrc (an f register). */
-void tr_store(struct tr *t, unsigned rs1, int32_t imm, unsigned size, int xsrc,
-              struct x86_mem fsrc);
+/* fld straight into xmm register x (the caller marks the f register written). */
+void tr_load_fx(struct tr *t, int x, unsigned rs1, int32_t imm);
+/* Store x[xsrc], or (xsrc < 0) an f register: from xmm fx if >= 0, else the bytes at fsrc (also
+ * what the slow path stores, after writing back the dirty registers). */
+void tr_store(struct tr *t, unsigned rs1, int32_t imm, unsigned size, int xsrc, struct x86_mem fsrc,
+              int fx);
 /* Run one instruction in the interpreter; unless it ends the block, continue if it retired
  * normally. */
 void tr_call_step(struct tr *t, uint32_t raw, bool ends_block);

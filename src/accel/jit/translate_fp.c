@@ -529,14 +529,22 @@ bool tr_fp(struct tr *t, const struct rv_insn *d, uint32_t raw)
     case RV_OP_FLD:
     case RV_OP_FLW:
         f = fp_begin(t, raw);
-        tr_load(t, RAX, d->rs1, d->imm, d->op == RV_OP_FLD ? 8 : 4, false);
-        store_result(t, d->rd, d->op == RV_OP_FLD);
+        if (d->op == RV_OP_FLD && t->fhost[d->rd] >= 0) {
+            tr_load_fx(t, t->fhost[d->rd], d->rs1, d->imm);
+            tr_fdst(t, d->rd);
+        } else {
+            tr_load(t, RAX, d->rs1, d->imm, d->op == RV_OP_FLD ? 8 : 4, false);
+            store_result(t, d->rd, d->op == RV_OP_FLD);
+        }
         fp_end(t, f);
         return true;
     case RV_OP_FSD:
     case RV_OP_FSW:
         f = fp_begin(t, raw);
-        tr_store(t, d->rs1, d->imm, d->op == RV_OP_FSD ? 8 : 4, -1, tr_fmem(t, d->rs2));
+        /* From the cached xmm (loaded before the probe's branch); the slow path stores the
+         * hart's copy, which it writes back first. */
+        tr_store(t, d->rs1, d->imm, d->op == RV_OP_FSD ? 8 : 4, -1, HART_F(d->rs2),
+                 tr_freg(t, d->rs2));
         /* A store leaves the FP state clean, as in the interpreter (FS is not marked dirty). */
         if (f)
             f->resume = emit_here(e);

@@ -284,7 +284,7 @@ static void load(struct tr *t, const struct rv_insn *d, unsigned size, bool sign
 
 static void store(struct tr *t, const struct rv_insn *d, unsigned size)
 {
-    tr_store(t, d->rs1, d->imm, size, d->rs2, HART_X(0));
+    tr_store(t, d->rs1, d->imm, size, d->rs2, HART_X(0), -1);
 }
 
 /* Link register value: the pc after this instruction. */
