@@ -47,14 +47,29 @@ def emulator_is_qemu():
 def pytest_configure(config):
     config.addinivalue_line(
         "markers", "slow_kvm: Linux boots under KVM taking minutes here; run with -m slow_kvm")
+    config.addinivalue_line(
+        "markers", "kvm_ci: a slow_kvm boot that make test runs by default (one per board)")
 
 
 def slow_kvm_selected(config):
-    """Linux-on-KVM boots (minutes each on a software KVM) run with `-m slow_kvm` or
-    KVMU_SLOW_KVM=1; `make test` sets KVMU_SLOW_KVM=1 (KVMU_SLOW_KVM=0 leaves them out)."""
+    """All Linux-on-KVM boots run with `-m slow_kvm` or KVMU_SLOW_KVM=1."""
     if "slow_kvm" in (config.getoption("markexpr") or ""):
         return True
-    return os.environ.get("KVMU_SLOW_KVM", "0") not in ("", "0")
+    return os.environ.get("KVMU_SLOW_KVM", "") not in ("", "0")
+
+
+def pytest_runtest_setup(item):
+    """Linux-on-KVM boots take minutes each where guest kernel code is emulated (kvm_pvm), so
+    `make test` runs the few marked kvm_ci (one boot per board) and the rest when selected.
+    KVMU_SLOW_KVM=0 leaves out even those. Without a usable /dev/kvm they all skip."""
+    if item.get_closest_marker("slow_kvm") is None:
+        return
+    if not os.access("/dev/kvm", os.R_OK | os.W_OK):
+        pytest.skip("no usable /dev/kvm")
+    if os.environ.get("KVMU_SLOW_KVM") == "0":
+        pytest.skip("KVMU_SLOW_KVM=0: Linux-on-KVM boots left out")
+    if item.get_closest_marker("kvm_ci") is None and not slow_kvm_selected(item.config):
+        pytest.skip("slow KVM boot: select with -m slow_kvm or KVMU_SLOW_KVM=1")
 
 
 def pytest_generate_tests(metafunc):
