@@ -83,11 +83,19 @@ void tr_fp_hoist(struct tr *t, uint32_t raw, bool arith, bool dyn)
 {
     emit_mov_rm(&t->e, RAX, HART_FIELD(mstatus));
     emit_alu_ri32(&t->e, ALU_AND, RAX, (int32_t)MSTATUS_FS);
-    struct fixup *x = tr_step_fixup(t, CC_E, raw);
+    if (arith) {
+        /* A rounding instruction marks FS dirty anyway: require Dirty at entry (it stays so
+         * within the block) and skip the marking in the body. When FS is Clean (after a
+         * context switch) the block steps and leaves once; the rest of the loop, translated
+         * from the next instruction, marks it. */
+        emit_alu_ri32(&t->e, ALU_CMP, RAX, (int32_t)MSTATUS_FS);
+    }
+    struct fixup *x = tr_step_fixup(t, arith ? CC_NE : CC_E, raw);
     x->exit_after = true;
     t->fp_checked = true;
     if (!arith)
         return;
+    t->fp_dirty = true;
     emit_load(&t->e, 4, false, RAX, HART_FIELD(fflags));
     emit_alu_ri32(&t->e, ALU_AND, RAX, RV_FFLAG_NX);
     tr_fixup_also(t, x, CC_E);
