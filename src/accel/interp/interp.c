@@ -5,11 +5,10 @@
 #include "accel/interp/interp.h"
 #include "accel/interp/internal.h"
 #include "core/vm.h"
+#include "cpu/riscv/hart.h"
 
 /* Instructions per hart before switching to the next one (SMP fairness). A single hart runs
  * much longer slices; it still stops at once when flagged for attention. */
-#define SLICE_SMP 20000
-#define SLICE_UP 1000000
 
 struct interp *interp_new(struct vm *vm)
 {
@@ -53,42 +52,17 @@ static int interp_init(struct vm *vm)
     return 0;
 }
 
-static int interp_run(struct vm *vm)
+static void interp_exec_hart(void *engine, struct rv_hart *h, uint64_t slice)
 {
-    struct interp *it = vm->accel_state;
-    uint64_t slice = vm->nharts > 1 ? SLICE_SMP : SLICE_UP;
-
-    while (atomic_load(&vm->request) == VM_RUN) {
-        bool all_idle = true;
-
-        code_cache_flush_dma(it);
-        for (unsigned i = 0; i < vm->nharts && atomic_load(&vm->request) == VM_RUN; i++) {
-            struct rv_hart *h = vm->harts[i];
-
-            /* Cleared before looking at the hart, so an event arriving now is not lost. */
-            atomic_store(&h->attention, 0);
-            if (h->wfi) {
-                if (!(rv_mip(h) & h->mie))
-                    continue;
-                h->wfi = false;
-            }
-            all_idle = false;
-            /* Another hart ran since: its stores could have hit the reserved address. */
-            if (vm->nharts > 1)
-                h->lr_valid = false;
-            interp_exec(it, h, slice);
-        }
-        if (all_idle && atomic_load(&vm->request) == VM_RUN)
-            cpu_wake_wait(&vm->wake, -1);
-    }
-    return 0;
+    /* DMA into code pages only flags them (I/O thread); drop them here, on the CPU thread. */
+    code_cache_flush_dma(engine);
+    interp_exec(engine, h, slice);
 }
 
-static void interp_kick(struct vm *vm)
+static int interp_run(struct vm *vm)
 {
-    for (unsigned i = 0; i < vm->nharts; i++)
-        rv_attention(vm->harts[i]);
-    cpu_wake_signal(&vm->wake);
+    rv_harts_run(vm, interp_exec_hart, vm->accel_state);
+    return 0;
 }
 
 static void interp_destroy(struct vm *vm)
@@ -110,6 +84,6 @@ const struct accel_ops accel_interp_ops = {
     .arch = ARCH_RISCV64,
     .init = interp_init,
     .run = interp_run,
-    .kick = interp_kick,
+    .kick = rv_harts_kick,
     .destroy = interp_destroy,
 };

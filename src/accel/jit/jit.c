@@ -15,9 +15,8 @@
 #include "accel/jit/translate.h"
 #include "core/log.h"
 #include "core/vm.h"
+#include "cpu/riscv/hart.h"
 
-#define SLICE_SMP 20000
-#define SLICE_UP 1000000
 #define DEFAULT_CODE_MB 64
 
 static int parse_opts(const char *opts, bool *check, size_t *code_size)
@@ -90,41 +89,15 @@ static int jit_init(struct vm *vm)
     return 0;
 }
 
-static int jit_run(struct vm *vm)
+static void jit_exec_hart(void *engine, struct rv_hart *h, uint64_t slice)
 {
-    struct jit *j = vm->accel_state;
-    uint64_t slice = vm->nharts > 1 ? SLICE_SMP : SLICE_UP;
-
-    while (atomic_load(&vm->request) == VM_RUN) {
-        bool all_idle = true;
-
-        for (unsigned i = 0; i < vm->nharts && atomic_load(&vm->request) == VM_RUN; i++) {
-            struct rv_hart *h = vm->harts[i];
-
-            /* Cleared before looking at the hart, so an event arriving now is not lost. */
-            atomic_store(&h->attention, 0);
-            if (h->wfi) {
-                if (!(rv_mip(h) & h->mie))
-                    continue;
-                h->wfi = false;
-            }
-            all_idle = false;
-            /* Another hart ran since: its stores could have hit the reserved address. */
-            if (vm->nharts > 1)
-                h->lr_valid = false;
-            jit_exec(j, h, slice);
-        }
-        if (all_idle && atomic_load(&vm->request) == VM_RUN)
-            cpu_wake_wait(&vm->wake, -1);
-    }
-    return 0;
+    jit_exec(engine, h, slice);
 }
 
-static void jit_kick(struct vm *vm)
+static int jit_run(struct vm *vm)
 {
-    for (unsigned i = 0; i < vm->nharts; i++)
-        rv_attention(vm->harts[i]);
-    cpu_wake_signal(&vm->wake);
+    rv_harts_run(vm, jit_exec_hart, vm->accel_state);
+    return 0;
 }
 
 static void jit_destroy(struct vm *vm)
@@ -146,6 +119,6 @@ const struct accel_ops accel_jit_ops = {
     .arch = ARCH_RISCV64,
     .init = jit_init,
     .run = jit_run,
-    .kick = jit_kick,
+    .kick = rv_harts_kick,
     .destroy = jit_destroy,
 };

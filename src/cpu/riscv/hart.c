@@ -119,3 +119,44 @@ void rv_hart_dump(const struct rv_hart *h, FILE *f)
             (unsigned long long)h->satp, (unsigned long long)h->mscratch,
             (unsigned long long)h->sscratch, (unsigned long long)h->instret);
 }
+
+/* Instructions per turn: one hart runs until something needs it; several share the thread in
+ * slices short enough for IPIs and spinlocks to make progress. */
+#define SLICE_SMP 20000
+#define SLICE_UP 1000000
+
+void rv_harts_run(struct vm *vm, void (*exec)(void *engine, struct rv_hart *h, uint64_t slice),
+                  void *engine)
+{
+    uint64_t slice = vm->nharts > 1 ? SLICE_SMP : SLICE_UP;
+
+    while (atomic_load(&vm->request) == VM_RUN) {
+        bool all_idle = true;
+
+        for (unsigned i = 0; i < vm->nharts && atomic_load(&vm->request) == VM_RUN; i++) {
+            struct rv_hart *h = vm->harts[i];
+
+            /* Cleared before looking at the hart, so an event arriving now is not lost. */
+            atomic_store(&h->attention, 0);
+            if (h->wfi) {
+                if (!(rv_mip(h) & h->mie))
+                    continue;
+                h->wfi = false;
+            }
+            all_idle = false;
+            /* Another hart ran since: its stores could have hit the reserved address. */
+            if (vm->nharts > 1)
+                h->lr_valid = false;
+            exec(engine, h, slice);
+        }
+        if (all_idle && atomic_load(&vm->request) == VM_RUN)
+            cpu_wake_wait(&vm->wake, -1);
+    }
+}
+
+void rv_harts_kick(struct vm *vm)
+{
+    for (unsigned i = 0; i < vm->nharts; i++)
+        rv_attention(vm->harts[i]);
+    cpu_wake_signal(&vm->wake);
+}

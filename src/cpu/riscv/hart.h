@@ -26,4 +26,16 @@ void rv_hart_irq_set(void *hart, unsigned num, bool level);
 void rv_hart_dump(const struct rv_hart *h, FILE *f);
 void rv_hart_destroy(struct rv_hart *h);
 
+/*
+ * The scheduler both RISC-V engines share: every hart of vm->harts in turn, a slice of
+ * instructions each (long with one hart, short with several so they progress together), until
+ * vm->request leaves VM_RUN. Harts in WFI are skipped until an enabled interrupt is pending;
+ * when all idle, the thread sleeps on vm->wake. exec() runs one hart for up to `slice`
+ * instructions.
+ */
+void rv_harts_run(struct vm *vm, void (*exec)(void *engine, struct rv_hart *h, uint64_t slice),
+                  void *engine);
+/* From any thread: make rv_harts_run() look at vm->request and the harts promptly. */
+void rv_harts_kick(struct vm *vm);
+
 #endif
