@@ -13,12 +13,19 @@ because on kvm_pvm an SMP Linux boot stalls in the guest kernel (VMCALL-based pa
 never complete; with `nopv` it still stalls after FPU init — guest-notes): KVMU_SEED_SMP=16
 restores it on a VMX/SVM host. Marked slow_kvm (see test_x86_linux.py).
 
+Measured here: the defconfig kernel dies under kvm_pvm — with kvmu and with QEMU alike — when
+it executes an INT3 that live code patching (text_poke_bp) leaves for an instant in a 5-byte
+call site: kvm_pvm cannot emulate INT3 in guest kernel mode (the test kernel's patch only
+skips the boot-time int3 self-test). The test then xfails on kvm_pvm; it must pass on VMX/SVM.
+The same command line with the project's test kernel is test_test_kernel_root_over_virtio_pci.
+
 Environment: KVMU (default build/kvmu), KVMU_X86_DEFCONFIG_IMAGES (folder with bzImage and
 disk.ext4; default: built by scripts/guest/x86-defconfig-images), KVMU_X86_TIMEOUT (seconds,
 default 300), KVMU_SEED_SMP (default 1).
 """
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -32,6 +39,11 @@ SMP = os.environ.get("KVMU_SEED_SMP", "1")
 RUN_INIT = "Run /init as init process"
 PVM_QUIRKS = ("noxsave mitigations=off clearcpuid=308,288,298,145,158,306,590,534,151,59,141 "
               "vdso32=0")
+
+# How this machine's KVM reports a guest kernel executing INT3 (0xcc at RIP), which it cannot
+# emulate (guest notes): a host limit, not a kvmu one.
+PVM_INT3 = re.compile(r"could not emulate an instruction.*?code at RIP \(gpa [0-9a-fx]+\): cc ",
+                      re.S)
 
 pytestmark = pytest.mark.slow_kvm
 
@@ -85,8 +97,13 @@ def test_seed_command_mounts_root_over_virtio_pci(name, images, tmp_path):
             try:
                 child.expect(pattern)
             except (pexpect.TIMEOUT, pexpect.EOF) as e:
+                console = "".join(log)
+                if PVM_INT3.search(console) and Path("/sys/module/kvm_pvm").exists():
+                    pytest.xfail("kvm_pvm cannot execute INT3 in guest kernel mode, and this "
+                                 "defconfig kernel hits a live-patching int3 (text_poke_bp) "
+                                 "before PCI probing; QEMU dies the same way here")
                 what = "timeout" if isinstance(e, pexpect.TIMEOUT) else "exited"
-                raise AssertionError(f"{what} waiting for {pattern!r}:\n{''.join(log)[-4000:]}")
+                raise AssertionError(f"{what} waiting for {pattern!r}:\n{console[-4000:]}")
         console = "".join(log)
         assert "virtio_mmio" not in console
     finally:
