@@ -1,5 +1,6 @@
 # kvmu build. `make` builds build/kvmu; `make test` installs what it needs, builds and runs
 # every test tier; `make run` boots the default RISC-V Linux guest.
+.DEFAULT_GOAL := all
 CC      ?= gcc
 CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -g -Wall -Wextra -Werror -Wstrict-prototypes \
                -Wno-unused-parameter -fno-strict-aliasing -Isrc -MMD -MP
