@@ -87,6 +87,8 @@ void *kvm_vcpu_thread(void *opaque);
 int kvm_x86_init_vcpu(struct kvm_accel *k, struct kvm_vcpu *v) __attribute__((warn_unused_result));
 /* Dump registers and the bytes at RIP to stderr (for fatal exits). */
 void kvm_x86_dump_vcpu(struct kvm_accel *k, struct kvm_vcpu *v);
+/* After an emulation failure at INT3 / INT imm8: deliver it through the guest's IDT. */
+bool kvm_x86_emulate_soft_int(struct kvm_accel *k, struct kvm_vcpu *v);
 
 /* kvm_notify.c: ioeventfd doorbells and irqfd interrupt pins. Setup runs with pins_lock held,
  * right after a new vm_fd was installed. */

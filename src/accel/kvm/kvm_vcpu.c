@@ -77,12 +77,15 @@ static void fatal_exit(struct kvm_vcpu *v, const char *what)
     vm_request_panic(v->k->vm);
 }
 
-static void handle_internal_error(struct kvm_vcpu *v)
+/* Returns true when the vCPU may run on. */
+static bool handle_internal_error(struct kvm_vcpu *v)
 {
     struct kvm_run *run = v->run;
     const char *why;
     switch (run->internal.suberror) {
     case KVM_INTERNAL_ERROR_EMULATION:
+        if (kvm_x86_emulate_soft_int(v->k, v))
+            return true;
         why = "KVM could not emulate an instruction";
         break;
     case KVM_INTERNAL_ERROR_SIMUL_EX:
@@ -98,6 +101,7 @@ static void handle_internal_error(struct kvm_vcpu *v)
     char msg[160];
     snprintf(msg, sizeof(msg), "KVM internal error %u (%s)", run->internal.suberror, why);
     fatal_exit(v, msg);
+    return false;
 }
 
 /* Returns false when the thread should stop. */
@@ -141,8 +145,7 @@ static bool handle_exit(struct kvm_vcpu *v)
             return false;
         }
     case KVM_EXIT_INTERNAL_ERROR:
-        handle_internal_error(v);
-        return false;
+        return handle_internal_error(v);
     case KVM_EXIT_FAIL_ENTRY:
         snprintf(msg, sizeof(msg), "VM entry failed (hardware reason 0x%llx)",
                  (unsigned long long)run->fail_entry.hardware_entry_failure_reason);

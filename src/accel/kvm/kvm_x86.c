@@ -268,3 +268,51 @@ void kvm_x86_dump_vcpu(struct kvm_accel *k, struct kvm_vcpu *v)
         fprintf(stderr, " code at RIP: not in guest RAM\n");
     }
 }
+
+/*
+ * Some KVM implementations cannot emulate INT3 / INT imm8 when the guest kernel executes them
+ * (this project's development host's nested kvm_pvm runs guest kernel code in an emulator that
+ * lacks them; real VMX/SVM never exits for these). Linux's live code patching (text_poke_bp)
+ * relies on INT3 at CPL0, so on an emulation failure kvmu delivers the interrupt itself:
+ * RIP moves past the instruction and KVM injects the vector through the guest's IDT, which
+ * is the trap frame the CPU would have built. Returns true when it did so.
+ */
+bool kvm_x86_emulate_soft_int(struct kvm_accel *k, struct kvm_vcpu *v)
+{
+    struct kvm_regs r;
+    struct kvm_sregs s;
+    if (ioctl(v->fd, KVM_GET_REGS, &r) < 0 || ioctl(v->fd, KVM_GET_SREGS, &s) < 0)
+        return false;
+    uint64_t pa;
+    uint8_t code[2];
+    if (!translate(k, &s, s.cs.base + r.rip, &pa) || guest_mem_read(&k->vm->mem, pa, code, 2) < 0)
+        return false;
+    unsigned vector, len;
+    if (code[0] == 0xcc) {
+        vector = 3;
+        len = 1;
+    } else if (code[0] == 0xcd) {
+        vector = code[1];
+        len = 2;
+    } else {
+        return false;
+    }
+    struct kvm_vcpu_events ev;
+    if (ioctl(v->fd, KVM_GET_VCPU_EVENTS, &ev) < 0 || ev.exception.injected || ev.exception.pending)
+        return false;
+    r.rip += len;
+    if (ioctl(v->fd, KVM_SET_REGS, &r) < 0)
+        return false;
+    ev.exception.injected = 1;
+    ev.exception.nr = (uint8_t)vector;
+    ev.exception.has_error_code = 0;
+    ev.exception.error_code = 0;
+    ev.flags = 0;
+    if (ioctl(v->fd, KVM_SET_VCPU_EVENTS, &ev) < 0) {
+        log_error("kvm: vCPU %u: KVM_SET_VCPU_EVENTS: %s", v->index, strerror(errno));
+        return false;
+    }
+    TRACE(TRACE_GUEST_ERRORS, "kvm: vCPU %u: delivered INT %u at RIP %llx for KVM", v->index,
+          vector, (unsigned long long)(r.rip - len));
+    return true;
+}
