@@ -1,7 +1,15 @@
 #include "machines/board_common.h"
 
+#include <errno.h>
+#include <string.h>
+
+#include "backends/blockdev.h"
 #include "backends/chardev.h"
+#include "cli/config.h"
+#include "core/log.h"
 #include "core/vm.h"
+#include "devices/virtio_blk.h"
+#include "devices/virtio_mmio.h"
 
 static void board_poweroff(void *opaque, int code)
 {
@@ -39,4 +47,83 @@ int board_create_serial(struct vm *vm, struct chardev **out)
 struct power_ops board_power_ops(struct vm *vm)
 {
     return (struct power_ops){board_poweroff, board_reset_request, vm};
+}
+
+/* The drive a -device names, checked as QEMU would: virtio-blk-pci needs a PCI bus,
+ * virtio-blk-device a virtio-mmio one. */
+static const struct drive_config *device_drive(const struct vm_config *cfg,
+                                               const struct device_config *dev,
+                                               enum board_virtio_bus bus)
+{
+    bool pci = dev->kind == DEVICE_VIRTIO_BLK_PCI;
+    const char *name = pci ? "virtio-blk-pci" : "virtio-blk-device";
+    if (pci != (bus == BOARD_BUS_PCI)) {
+        log_error("-device %s: No '%s' bus found for device '%s'", name, pci ? "PCI" : "virtio-bus",
+                  name);
+        return NULL;
+    }
+    /* The parser already refused a drive that has a device of its own (if=virtio). */
+    for (unsigned j = 0; j < cfg->ndrives; j++)
+        if (cfg->drives[j].id && !strcmp(cfg->drives[j].id, dev->drive))
+            return &cfg->drives[j];
+    log_error("-device %s: drive '%s' not found", name, dev->drive);
+    return NULL;
+}
+
+int board_collect_disks(const struct vm_config *cfg, enum board_virtio_bus bus,
+                        const struct drive_config **disks, unsigned *n)
+{
+    *n = 0;
+    for (unsigned i = 0; i < cfg->ndrives; i++)
+        if (cfg->drives[i].interface == DRIVE_IF_VIRTIO || !cfg->drives[i].if_given)
+            disks[(*n)++] = &cfg->drives[i];
+    for (unsigned i = 0; i < cfg->ndevices; i++) {
+        const struct drive_config *d = device_drive(cfg, &cfg->devices[i], bus);
+        if (!d)
+            return -EINVAL;
+        disks[(*n)++] = d;
+    }
+    return 0;
+}
+
+int board_disk_open(const struct drive_config *d, struct board_disk *disk)
+{
+    if (!d->format_given)
+        blockdev_warn_format_probe(d->file);
+    int r = blockdev_raw_open(d->file, d->readonly, d->locking, &disk->bdev);
+    if (r < 0)
+        return r;
+    disk->bdev->discard = d->discard_unmap;
+    return virtio_blk_create(disk->bdev, d->id ? d->id : "", &disk->vdev);
+}
+
+void board_disk_close(struct board_disk *disk)
+{
+    if (disk->vdev)
+        virtio_device_destroy(disk->vdev);
+    if (disk->bdev)
+        blockdev_destroy(disk->bdev);
+    disk->vdev = NULL;
+    disk->bdev = NULL;
+}
+
+int board_mmio_disk_create(struct vm *vm, const struct drive_config *d, struct irq_line irq,
+                           uint64_t base, uint64_t size, struct board_mmio_disk *out)
+{
+    int r = board_disk_open(d, &out->disk);
+    if (r < 0)
+        return r;
+    r = virtio_mmio_create(&vm->mem, vm->loop, irq, out->disk.vdev, &out->transport);
+    if (r < 0)
+        return r;
+    return addr_map_add(&vm->mmio, base, size, &virtio_mmio_mmio_ops, out->transport,
+                        "virtio-mmio");
+}
+
+void board_mmio_disk_destroy(struct board_mmio_disk *s)
+{
+    if (s->transport)
+        virtio_mmio_destroy(s->transport);
+    s->transport = NULL;
+    board_disk_close(&s->disk);
 }

@@ -219,3 +219,17 @@ def test_disk_image_in_use(kvmu, tmp_path):
     finally:
         first.kill()
         first.wait()
+
+
+@pytest.mark.parametrize("machine,device", [("virt", "virtio-blk-device"),
+                                            ("microvm", "virtio-blk-device"),
+                                            ("pc", "virtio-blk-pci")])
+def test_drive_given_to_two_devices(kvmu, tmp_path, machine, device):
+    """A -drive that is already a virtio disk (if=virtio) cannot also back a -device."""
+    disk = tmp_path / "disk.raw"
+    disk.write_bytes(b"\0" * (1 << 20))
+    line = fails_with_one_line([kvmu, "-M", machine, "-bios", "none", "-kernel",
+                                idle_image(tmp_path), "-display", "none",
+                                "-drive", f"file={disk},format=raw,if=virtio,id=d0",
+                                "-device", f"{device},drive=d0"])
+    assert "Drive 'd0' is already in use" in line and "if=none" in line

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backends/blockdev.h"
 #include "backends/chardev.h"
 #include "core/loader.h"
 #include "core/log.h"
@@ -20,7 +19,6 @@
 #include "devices/plic.h"
 #include "devices/sifive_test.h"
 #include "devices/uart16550.h"
-#include "devices/virtio_blk.h"
 #include "devices/virtio_mmio.h"
 
 #define DEFAULT_RAM (128ull << 20)
@@ -40,12 +38,6 @@ struct fw_dynamic_info {
 #define FW_DYNAMIC_MAGIC 0x4942534f
 #define FW_DYNAMIC_VERSION 2
 
-struct virt_slot {
-    struct blockdev *bdev;
-    struct virtio_device *vdev;
-    struct virtio_mmio *transport;
-};
-
 struct virt_board {
     struct vm *vm;
     struct chardev *serial;
@@ -54,7 +46,7 @@ struct virt_board {
     struct aclint *clint;
     struct sifive_test *test;
     struct power_ops power;
-    struct virt_slot slots[VIRT_VIRTIO_SLOTS];
+    struct board_mmio_disk slots[VIRT_VIRTIO_SLOTS];
     unsigned nslots;
     uint8_t fdt[FDT_MAX_SIZE];
 };
@@ -66,78 +58,23 @@ static int add_region(struct vm *vm, uint64_t base, uint64_t size, const struct 
 }
 
 /* -drive/-device → virtio-blk devices on virtio-mmio slots, in command-line order. */
-static int collect_disks(struct vm *vm, struct virt_board *b, const struct drive_config **disks,
-                         unsigned *ndisks)
-{
-    const struct vm_config *cfg = vm->cfg;
-    unsigned n = 0;
-
-    for (unsigned i = 0; i < cfg->ndrives; i++) {
-        const struct drive_config *d = &cfg->drives[i];
-        /* On QEMU's virt a drive without if= is a virtio disk too. */
-        if (d->interface == DRIVE_IF_VIRTIO || !d->if_given)
-            disks[n++] = d;
-    }
-    for (unsigned i = 0; i < cfg->ndevices; i++) {
-        const struct device_config *dev = &cfg->devices[i];
-        if (dev->kind != DEVICE_VIRTIO_BLK_DEVICE) {
-            log_error("-device: this device is not supported on the virt board (no PCI bus); "
-                      "use virtio-blk-device");
-            return -EINVAL;
-        }
-        const struct drive_config *d = NULL;
-        for (unsigned j = 0; j < cfg->ndrives; j++)
-            if (cfg->drives[j].id && !strcmp(cfg->drives[j].id, dev->drive))
-                d = &cfg->drives[j];
-        if (!d) {
-            log_error("-device virtio-blk-device: drive '%s' not found", dev->drive);
-            return -EINVAL;
-        }
-        if (d->interface == DRIVE_IF_VIRTIO || !d->if_given) {
-            log_error("-device virtio-blk-device: drive '%s' already has a device (use if=none)",
-                      dev->drive);
-            return -EINVAL;
-        }
-        disks[n++] = d;
-    }
-    if (n > VIRT_VIRTIO_SLOTS) {
-        log_error("too many virtio devices: the virt board has %d virtio-mmio slots",
-                  VIRT_VIRTIO_SLOTS);
-        return -EINVAL;
-    }
-    (void)b;
-    *ndisks = n;
-    return 0;
-}
-
 static int create_disks(struct vm *vm, struct virt_board *b)
 {
     const struct drive_config *disks[CONFIG_MAX_DRIVES + CONFIG_MAX_DEVICES];
     unsigned ndisks;
-    int r = collect_disks(vm, b, disks, &ndisks);
+    int r = board_collect_disks(vm->cfg, BOARD_BUS_VIRTIO_MMIO, disks, &ndisks);
     if (r < 0)
         return r;
+    if (ndisks > VIRT_VIRTIO_SLOTS) {
+        log_error("too many virtio devices: the virt board has %d virtio-mmio slots",
+                  VIRT_VIRTIO_SLOTS);
+        return -EINVAL;
+    }
     for (unsigned i = 0; i < ndisks; i++) {
-        const struct drive_config *d = disks[i];
-        struct virt_slot *slot = &b->slots[i];
-        char serial[24];
-
-        if (!d->format_given)
-            blockdev_warn_format_probe(d->file);
-        r = blockdev_raw_open(d->file, d->readonly, d->locking, &slot->bdev);
-        if (r < 0)
-            return r;
         b->nslots = i + 1;
-        snprintf(serial, sizeof(serial), "%s", d->id ? d->id : "");
-        r = virtio_blk_create(slot->bdev, serial, &slot->vdev);
-        if (r < 0)
-            return r;
-        struct irq_line irq = plic_source_line(b->plic, VIRT_VIRTIO_IRQ + i);
-        r = virtio_mmio_create(&vm->mem, vm->loop, irq, slot->vdev, &slot->transport);
-        if (r < 0)
-            return r;
-        r = add_region(vm, VIRT_VIRTIO_BASE + i * VIRT_VIRTIO_STRIDE, VIRT_VIRTIO_STRIDE,
-                       &virtio_mmio_mmio_ops, slot->transport, "virtio-mmio");
+        r = board_mmio_disk_create(vm, disks[i], plic_source_line(b->plic, VIRT_VIRTIO_IRQ + i),
+                                   VIRT_VIRTIO_BASE + i * VIRT_VIRTIO_STRIDE, VIRT_VIRTIO_STRIDE,
+                                   &b->slots[i]);
         if (r < 0)
             return r;
     }
@@ -371,15 +308,8 @@ static void virt_destroy(struct vm *vm)
     struct virt_board *b = vm->board;
 
     if (b) {
-        for (unsigned i = 0; i < VIRT_VIRTIO_SLOTS; i++) {
-            struct virt_slot *s = &b->slots[i];
-            if (s->transport)
-                virtio_mmio_destroy(s->transport);
-            if (s->vdev)
-                virtio_device_destroy(s->vdev);
-            if (s->bdev)
-                blockdev_destroy(s->bdev);
-        }
+        for (unsigned i = 0; i < VIRT_VIRTIO_SLOTS; i++)
+            board_mmio_disk_destroy(&b->slots[i]);
         if (b->test)
             sifive_test_destroy(b->test);
         if (b->uart)

@@ -20,7 +20,6 @@
 #include <string.h>
 
 #include "accel/accel.h"
-#include "backends/blockdev.h"
 #include "backends/chardev.h"
 #include "core/log.h"
 #include "core/vm.h"
@@ -30,7 +29,6 @@
 #include "devices/i8042.h"
 #include "devices/mc146818.h"
 #include "devices/uart16550.h"
-#include "devices/virtio_blk.h"
 #include "devices/virtio_mmio.h"
 #include "machines/x86/x86_boot.h"
 #include "machines/x86/x86_pci.h"
@@ -54,12 +52,6 @@
 static const uint8_t virtio_irqs[] = {5, 6, 7, 10, 11, 12, 14, 15};
 #define VIRTIO_SLOTS (sizeof(virtio_irqs) / sizeof(virtio_irqs[0]))
 
-struct microvm_slot {
-    struct blockdev *bdev;
-    struct virtio_device *vdev;
-    struct virtio_mmio *transport;
-};
-
 struct microvm {
     struct vm *vm;
     struct x86_cpus cpus;
@@ -70,7 +62,7 @@ struct microvm {
     struct mc146818 *rtc;
     struct debug_exit *dbg;
     struct power_ops power;
-    struct microvm_slot slots[VIRTIO_SLOTS];
+    struct board_mmio_disk slots[VIRTIO_SLOTS];
     unsigned nslots;
     bool pci; /* the pc board: disks are virtio-blk-pci functions */
     struct x86_pci *pci_bus;
@@ -104,44 +96,6 @@ static int add_pio(struct vm *vm, uint64_t port, uint64_t size, const struct mmi
     return addr_map_add(&vm->pio, port, size, ops, opaque, name);
 }
 
-/* The drive a -device names, checked as QEMU would: virtio-blk-pci needs the pc board's PCI
- * bus, virtio-blk-device microvm's virtio-mmio slots. */
-static const struct drive_config *device_drive(const struct vm_config *cfg,
-                                               const struct device_config *dev, bool pci)
-{
-    const char *name = dev->kind == DEVICE_VIRTIO_BLK_PCI ? "virtio-blk-pci" : "virtio-blk-device";
-    if ((dev->kind == DEVICE_VIRTIO_BLK_PCI) != pci) {
-        log_error("-device %s: No '%s' bus found for device '%s'", name, pci ? "virtio-bus" : "PCI",
-                  name);
-        return NULL;
-    }
-    for (unsigned j = 0; j < cfg->ndrives; j++)
-        if (cfg->drives[j].id && !strcmp(cfg->drives[j].id, dev->drive))
-            return &cfg->drives[j];
-    log_error("-device %s: drive '%s' not found", name, dev->drive);
-    return NULL;
-}
-
-static int collect_disks(const struct vm_config *cfg, bool pci, const struct drive_config **disks,
-                         unsigned *n)
-{
-    *n = 0;
-    for (unsigned i = 0; i < cfg->ndrives; i++)
-        if (cfg->drives[i].interface == DRIVE_IF_VIRTIO || !cfg->drives[i].if_given)
-            disks[(*n)++] = &cfg->drives[i];
-    for (unsigned i = 0; i < cfg->ndevices; i++) {
-        const struct drive_config *d = device_drive(cfg, &cfg->devices[i], pci);
-        if (!d)
-            return -EINVAL;
-        disks[(*n)++] = d;
-    }
-    if (!pci && *n > VIRTIO_SLOTS) {
-        log_error("too many virtio devices: the x86 board has %zu virtio-mmio slots", VIRTIO_SLOTS);
-        return -EINVAL;
-    }
-    return 0;
-}
-
 /* Each queue's QueueNotify write becomes a doorbell the accel can absorb. */
 static int add_doorbells(struct vm *vm, const struct virtio_mmio *t, uint64_t base)
 {
@@ -163,35 +117,23 @@ static int create_disks(struct vm *vm, struct microvm *b)
 {
     const struct drive_config *disks[CONFIG_MAX_DRIVES + CONFIG_MAX_DEVICES];
     unsigned n;
-    int r = collect_disks(vm->cfg, b->pci, disks, &n);
+    int r = board_collect_disks(vm->cfg, b->pci ? BOARD_BUS_PCI : BOARD_BUS_VIRTIO_MMIO, disks, &n);
     if (r < 0)
         return r;
     if (b->pci)
         return x86_pci_add_disks(b->pci_bus, disks, n);
+    if (n > VIRTIO_SLOTS) {
+        log_error("too many virtio devices: the x86 board has %zu virtio-mmio slots", VIRTIO_SLOTS);
+        return -EINVAL;
+    }
     for (unsigned i = 0; i < n; i++) {
-        const struct drive_config *d = disks[i];
-        struct microvm_slot *slot = &b->slots[i];
         uint64_t base = VIRTIO_BASE + i * VIRTIO_STRIDE;
-
-        if (!d->format_given)
-            blockdev_warn_format_probe(d->file);
-        r = blockdev_raw_open(d->file, d->readonly, d->locking, &slot->bdev);
-        if (r < 0)
-            return r;
         b->nslots = i + 1;
-        slot->bdev->discard = d->discard_unmap;
-        r = virtio_blk_create(slot->bdev, d->id ? d->id : "", &slot->vdev);
+        r = board_mmio_disk_create(vm, disks[i], gsi_line(vm, virtio_irqs[i]), base,
+                                   VIRTIO_MMIO_REGION_SIZE, &b->slots[i]);
         if (r < 0)
             return r;
-        r = virtio_mmio_create(&vm->mem, vm->loop, gsi_line(vm, virtio_irqs[i]), slot->vdev,
-                               &slot->transport);
-        if (r < 0)
-            return r;
-        r = addr_map_add(&vm->mmio, base, VIRTIO_MMIO_REGION_SIZE, &virtio_mmio_mmio_ops,
-                         slot->transport, "virtio-mmio");
-        if (r < 0)
-            return r;
-        r = add_doorbells(vm, slot->transport, base);
+        r = add_doorbells(vm, b->slots[i].transport, base);
         if (r < 0)
             return r;
     }
@@ -380,15 +322,8 @@ static void microvm_destroy(struct vm *vm)
     struct microvm *b = vm->board;
     if (!b)
         return;
-    for (unsigned i = 0; i < VIRTIO_SLOTS; i++) {
-        struct microvm_slot *s = &b->slots[i];
-        if (s->transport)
-            virtio_mmio_destroy(s->transport);
-        if (s->vdev)
-            virtio_device_destroy(s->vdev);
-        if (s->bdev)
-            blockdev_destroy(s->bdev);
-    }
+    for (unsigned i = 0; i < VIRTIO_SLOTS; i++)
+        board_mmio_disk_destroy(&b->slots[i]);
     x86_pci_destroy(b->pci_bus);
     vm->ndoorbells = 0;
     debug_exit_destroy(b->dbg);

@@ -6,21 +6,19 @@
 #include <string.h>
 
 #include "accel/accel.h"
-#include "backends/blockdev.h"
 #include "cli/config.h"
 #include "core/log.h"
 #include "core/vm.h"
 #include "devices/pci.h"
 #include "devices/pci_host.h"
-#include "devices/virtio_blk.h"
 #include "devices/virtio_pci.h"
+#include "machines/board_common.h"
 
 #define MAX_DISKS (PCI_HOST_SLOTS - 1)
 #define AML_MAX 4096
 
 struct x86_pci_disk {
-    struct blockdev *bdev;
-    struct virtio_device *vdev;
+    struct board_disk disk;
     struct virtio_pci *vp;
 };
 
@@ -306,17 +304,11 @@ int x86_pci_add_disks(struct x86_pci *p, const struct drive_config *const *drive
         const struct drive_config *d = drives[i];
         struct x86_pci_disk *disk = &p->disks[i];
 
-        if (!d->format_given)
-            blockdev_warn_format_probe(d->file);
-        r = blockdev_raw_open(d->file, d->readonly, d->locking, &disk->bdev);
-        if (r < 0)
-            return r;
         p->ndisks = i + 1;
-        disk->bdev->discard = d->discard_unmap;
-        r = virtio_blk_create(disk->bdev, d->id ? d->id : "", &disk->vdev);
+        r = board_disk_open(d, &disk->disk);
         if (r < 0)
             return r;
-        r = virtio_pci_create(&vm->mem, vm->loop, disk->vdev, &disk->vp);
+        r = virtio_pci_create(&vm->mem, vm->loop, disk->disk.vdev, &disk->vp);
         if (r < 0)
             return r;
         r = pci_host_plug(p->host, 1 + i, virtio_pci_function(disk->vp));
@@ -347,10 +339,7 @@ void x86_pci_destroy(struct x86_pci *p)
         struct x86_pci_disk *d = &p->disks[i];
         if (d->vp)
             virtio_pci_destroy(d->vp);
-        if (d->vdev)
-            virtio_device_destroy(d->vdev);
-        if (d->bdev)
-            blockdev_destroy(d->bdev);
+        board_disk_close(&d->disk);
     }
     free(p);
 }
