@@ -189,7 +189,7 @@ static uint64_t exec_loop(struct interp *it, struct rv_hart *h, uint64_t budget,
 #define LOAD(type, size)                                                                           \
     do {                                                                                           \
         uint64_t a_ = RS1 + IMM;                                                                   \
-        const struct rv_tlb_entry *e_ = &tlb_r[rv_tlb_index(a_)];                                  \
+        const struct rv_tlb_entry *e_ = &tlb_r[rv_dtlb_index(a_)];                                 \
         if (LIKELY(e_->tag == (a_ & (RV_PAGE_MASK | (size - 1))))) {                               \
             type v_;                                                                               \
             memcpy(&v_, (const void *)(uintptr_t)(a_ + e_->addend), size);                         \
@@ -208,7 +208,7 @@ static uint64_t exec_loop(struct interp *it, struct rv_hart *h, uint64_t budget,
 #define STORE(type, size, value)                                                                   \
     do {                                                                                           \
         uint64_t a_ = RS1 + IMM;                                                                   \
-        const struct rv_tlb_entry *e_ = &tlb_w[rv_tlb_index(a_)];                                  \
+        const struct rv_tlb_entry *e_ = &tlb_w[rv_dtlb_index(a_)];                                 \
         if (LIKELY(e_->tag == (a_ & (RV_PAGE_MASK | (size - 1))))) {                               \
             type v_ = (type)(value);                                                               \
             memcpy((void *)(uintptr_t)(a_ + e_->addend), &v_, size);                               \

@@ -22,7 +22,7 @@
 #include "cpu/riscv/decode.h"
 
 /* The architectural part of struct rv_hart: everything before the TLB arrays. */
-#define ARCH_BYTES offsetof(struct rv_hart, tlb_used)
+#define ARCH_BYTES offsetof(struct rv_hart, dctx)
 #define MAX_STEPS 512
 
 /* Whole harts so their fields can be read in place; only ARCH_BYTES of before/after are used. */
@@ -34,8 +34,10 @@ struct jit_checker {
 static struct rv_hart *hart_alloc(void)
 {
     struct rv_hart *h = aligned_alloc(64, (sizeof(*h) + 63) & ~(size_t)63);
-    if (h)
+    if (h) {
         memset(h, 0, sizeof(*h));
+        rv_tlb_reset(h); /* zero tags would look valid */
+    }
     return h;
 }
 
@@ -163,9 +165,7 @@ bool jit_check_after(struct jit *j, struct rv_hart *h)
 
     /* The shadow starts from the saved state with empty TLBs of its own. */
     memcpy(s, c->before, ARCH_BYTES);
-    memset(s->tlb_data, 0xff, sizeof(s->tlb_data));
-    memset(s->tlb_fetch, 0xff, sizeof(s->tlb_fetch));
-    memset(s->tlb_used, 0, sizeof(s->tlb_used));
+    rv_tlb_flush_all(s); /* only what it filled for the last block */
     rv_update_mode(s);
 
     const struct rv_hart *jh = c->after;

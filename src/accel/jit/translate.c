@@ -152,7 +152,7 @@ static struct fixup *emit_tlb_probe(struct tr *t, enum fixup_kind kind, unsigned
         emit_mov_rr(e, RDI, RSI);
         emit_shift_ri(e, SHIFT_SHR, RDI, RV_PAGE_SHIFT - 4);
     }
-    emit_alu_ri32(e, ALU_AND, RDI, (int32_t)((RV_TLB_SIZE - 1) << 4));
+    emit_alu_ri32(e, ALU_AND, RDI, (int32_t)((RV_DTLB_SIZE - 1) << 4));
     /* The entry: [rdi + the TLB pointer], from its register if the block has one spare. */
     struct x86_mem tag = x86_mem(RDI, 0);
     if (tlb >= 0)

@@ -55,7 +55,7 @@ void rv_hart_reset(struct rv_hart *h, uint64_t pc)
     h->lr_valid = false;
     h->wfi = false;
     h->priv = RV_PRIV_M;
-    rv_tlb_flush_all(h);
+    rv_tlb_reset(h);
     rv_update_mode(h);
     rv_attention(h);
 }

@@ -112,15 +112,25 @@ int rv_translate(struct rv_hart *h, uint64_t va, enum rv_access acc, uint64_t *g
     return fault(h, page_fault_cause[acc], va);
 }
 
+/* Entries of data context d that may be valid: the logged indices, or all after an overflow. */
 static void flush_ctx(struct rv_hart *h, unsigned d)
 {
-    if (!h->tlb_used[d])
+    unsigned n = h->tlb_nfill[d];
+
+    if (n == 0)
         return;
-    for (unsigned rw = 0; rw < 2; rw++)
-        for (unsigned i = 0; i < RV_TLB_SIZE; i++)
-            h->tlb_data[d][rw][i].tag = RV_TLB_INVALID;
-    /* The current context stays marked: it is refilled on the next access. */
-    h->tlb_used[d] = h->tlb_r == h->tlb_data[d][0];
+    if (n <= RV_DTLB_LOG) {
+        for (unsigned k = 0; k < n; k++) {
+            unsigned i = h->tlb_fill_log[d][k];
+            h->tlb_data[d][0][i].tag = RV_TLB_INVALID;
+            h->tlb_data[d][1][i].tag = RV_TLB_INVALID;
+        }
+    } else {
+        for (unsigned rw = 0; rw < 2; rw++)
+            for (unsigned i = 0; i < RV_DTLB_SIZE; i++)
+                h->tlb_data[d][rw][i].tag = RV_TLB_INVALID;
+    }
+    h->tlb_nfill[d] = 0;
 }
 
 static void flush_fetch(struct rv_hart *h, unsigned x)
@@ -145,7 +155,7 @@ void rv_tlb_flush_page(struct rv_hart *h, uint64_t va)
 {
     static const unsigned dctx[] = {RV_DCTX_U, RV_DCTX_S, RV_DCTX_S_SUM};
     uint64_t tag = va & RV_PAGE_MASK;
-    unsigned idx = rv_tlb_index(va);
+    unsigned idx = rv_tlb_index(va), didx = rv_dtlb_index(va);
 
     /* Our entries are 4K slices: if va lies in a superpage we cached, its other slices could
      * be stale too, so fall back to a full flush. */
@@ -161,8 +171,8 @@ void rv_tlb_flush_page(struct rv_hart *h, uint64_t va)
     }
     for (unsigned d = 0; d < sizeof(dctx) / sizeof(dctx[0]); d++)
         for (unsigned rw = 0; rw < 2; rw++)
-            if (h->tlb_data[dctx[d]][rw][idx].tag == tag)
-                h->tlb_data[dctx[d]][rw][idx].tag = RV_TLB_INVALID;
+            if (h->tlb_data[dctx[d]][rw][didx].tag == tag)
+                h->tlb_data[dctx[d]][rw][didx].tag = RV_TLB_INVALID;
     for (unsigned x = RV_XCTX_U; x <= RV_XCTX_S; x++)
         if (h->tlb_fetch[x][idx].tag == tag)
             h->tlb_fetch[x][idx].tag = RV_TLB_INVALID;
@@ -170,24 +180,37 @@ void rv_tlb_flush_page(struct rv_hart *h, uint64_t va)
 
 void rv_tlb_flush_all(struct rv_hart *h)
 {
-    for (unsigned d = 0; d < RV_DCTX_COUNT; d++) {
-        h->tlb_used[d] = true;
+    for (unsigned d = 0; d < RV_DCTX_COUNT; d++)
         flush_ctx(h, d);
-    }
     for (unsigned x = 0; x < RV_XCTX_COUNT; x++)
         flush_fetch(h, x);
+}
+
+void rv_tlb_reset(struct rv_hart *h)
+{
+    for (unsigned d = 0; d < RV_DCTX_COUNT; d++)
+        h->tlb_nfill[d] = RV_DTLB_LOG + 1;
+    rv_tlb_flush_all(h);
+}
+
+static void drop_write_entry(struct rv_tlb_entry *e, const uint8_t *host_page)
+{
+    if (e->tag != RV_TLB_INVALID && (const uint8_t *)(e->tag + e->addend) == host_page)
+        e->tag = RV_TLB_INVALID;
 }
 
 void rv_tlb_drop_write_host(struct rv_hart *h, const uint8_t *host_page)
 {
     for (unsigned d = 0; d < RV_DCTX_COUNT; d++) {
-        if (!h->tlb_used[d])
-            continue;
         struct rv_tlb_entry *t = h->tlb_data[d][1];
-        for (unsigned i = 0; i < RV_TLB_SIZE; i++)
-            if (t[i].tag != RV_TLB_INVALID &&
-                (const uint8_t *)(t[i].tag + t[i].addend) == host_page)
-                t[i].tag = RV_TLB_INVALID;
+        unsigned n = h->tlb_nfill[d];
+        if (n <= RV_DTLB_LOG) {
+            for (unsigned k = 0; k < n; k++)
+                drop_write_entry(&t[h->tlb_fill_log[d][k]], host_page);
+        } else {
+            for (unsigned i = 0; i < RV_DTLB_SIZE; i++)
+                drop_write_entry(&t[i], host_page);
+        }
     }
 }
 
@@ -216,11 +239,18 @@ static int pmp_gate(struct rv_hart *h, uint64_t va, uint64_t gpa, unsigned size,
     return fault(h, access_fault_cause[acc], va);
 }
 
-static void tlb_fill(struct rv_tlb_entry *tlb, uint64_t va, uint8_t *host_page)
+/* Enter va's page into the current data context's read (rw 0) or write (rw 1) TLB. */
+static void tlb_fill(struct rv_hart *h, unsigned rw, uint64_t va, uint8_t *host_page)
 {
-    struct rv_tlb_entry *e = &tlb[rv_tlb_index(va)];
+    unsigned d = h->dctx, i = rv_dtlb_index(va), n = h->tlb_nfill[d];
+    struct rv_tlb_entry *e = &h->tlb_data[d][rw][i];
+
     e->tag = va & RV_PAGE_MASK;
     e->addend = (uintptr_t)host_page - (uintptr_t)(va & RV_PAGE_MASK);
+    if (n < RV_DTLB_LOG)
+        h->tlb_fill_log[d][n] = (uint16_t)i;
+    if (n <= RV_DTLB_LOG)
+        h->tlb_nfill[d] = n + 1;
 }
 
 static uint64_t load_host(const uint8_t *p, unsigned size)
@@ -291,7 +321,7 @@ int rv_load_slow(struct rv_hart *h, uint64_t va, unsigned size, uint64_t *val)
     uint8_t *page = ram_page(h, gpa);
     if (page) {
         if (cacheable)
-            tlb_fill(h->tlb_r, va, page);
+            tlb_fill(h, 0, va, page);
         *val = load_host(page + (gpa & (RV_PAGE_SIZE - 1)), size);
         return 0;
     }
@@ -324,7 +354,7 @@ int rv_store_slow(struct rv_hart *h, uint64_t va, unsigned size, uint64_t val)
         if (h->hooks)
             h->hooks->store_to_page(h->hooks->opaque, gpa & RV_PAGE_MASK);
         if (cacheable)
-            tlb_fill(h->tlb_w, va, page);
+            tlb_fill(h, 1, va, page);
         store_host(page + (gpa & (RV_PAGE_SIZE - 1)), size, val);
         return 0;
     }
@@ -355,9 +385,9 @@ void *rv_amo_ptr(struct rv_hart *h, uint64_t va, unsigned size, enum rv_access a
         if (h->hooks)
             h->hooks->store_to_page(h->hooks->opaque, gpa & RV_PAGE_MASK);
         if (cacheable)
-            tlb_fill(h->tlb_w, va, page);
+            tlb_fill(h, 1, va, page);
     } else if (cacheable) {
-        tlb_fill(h->tlb_r, va, page);
+        tlb_fill(h, 0, va, page);
     }
     return page + (gpa & (RV_PAGE_SIZE - 1));
 }

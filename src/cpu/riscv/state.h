@@ -19,8 +19,15 @@
 #define RV_PAGE_SIZE (1ull << RV_PAGE_SHIFT)
 #define RV_PAGE_MASK (~(RV_PAGE_SIZE - 1))
 
+/* Fetch TLB: code is compact. */
 #define RV_TLB_BITS 8
 #define RV_TLB_SIZE (1u << RV_TLB_BITS)
+/* Data TLB: 8192 entries (32 MiB of 4K pages) per context, so sweeps over arrays of a few MiB
+ * stay in it. Flushes clear only the entries filled since the last flush (logged), not the
+ * whole array, unless more than RV_DTLB_LOG were filled. */
+#define RV_DTLB_BITS 13
+#define RV_DTLB_SIZE (1u << RV_DTLB_BITS)
+#define RV_DTLB_LOG 1024
 /* Never matches a masked address (those have bits 11..3 clear). */
 #define RV_TLB_INVALID (~0ull)
 
@@ -118,14 +125,26 @@ struct rv_hart {
     unsigned nsuper;
     bool super_overflow;
 
-    bool tlb_used[RV_DCTX_COUNT];
-    struct rv_tlb_entry tlb_data[RV_DCTX_COUNT][2][RV_TLB_SIZE];
+    /* Not architectural from here on (the JIT's checker copies only what is above). */
+    unsigned dctx; /* the data context tlb_r / tlb_w point into */
+    /* Per data context: fills since its last flush (more than RV_DTLB_LOG: the log overflowed,
+     * flush everything) and the indices filled. */
+    unsigned tlb_nfill[RV_DCTX_COUNT];
+    uint16_t tlb_fill_log[RV_DCTX_COUNT][RV_DTLB_LOG];
+    struct rv_tlb_entry tlb_data[RV_DCTX_COUNT][2][RV_DTLB_SIZE];
     struct rv_fetch_tlb_entry tlb_fetch[RV_XCTX_COUNT][RV_TLB_SIZE];
 };
 
+/* Fetch TLB index. */
 static inline unsigned rv_tlb_index(uint64_t vaddr)
 {
     return (unsigned)(vaddr >> RV_PAGE_SHIFT) & (RV_TLB_SIZE - 1);
+}
+
+/* Data TLB index. */
+static inline unsigned rv_dtlb_index(uint64_t vaddr)
+{
+    return (unsigned)(vaddr >> RV_PAGE_SHIFT) & (RV_DTLB_SIZE - 1);
 }
 
 static inline uint64_t rv_mip(const struct rv_hart *h)
@@ -202,6 +221,8 @@ void rv_pmp_update(struct rv_hart *h);
 bool rv_pmp_check(const struct rv_hart *h, uint64_t gpa, uint64_t len, enum rv_access acc,
                   unsigned priv);
 void rv_tlb_flush_all(struct rv_hart *h);
+/* Invalidate every entry of every TLB, whatever the fill logs say (fresh or copied harts). */
+void rv_tlb_reset(struct rv_hart *h);
 /* Drop write-TLB entries whose host page is host_page (it now holds code). */
 void rv_tlb_drop_write_host(struct rv_hart *h, const uint8_t *host_page);
 

@@ -16,9 +16,9 @@ void rv_update_mode(struct rv_hart *h)
         d = (h->mstatus & MSTATUS_SUM) ? RV_DCTX_S_SUM : RV_DCTX_S;
     else
         d = RV_DCTX_U;
+    h->dctx = d;
     h->tlb_r = h->tlb_data[d][0];
     h->tlb_w = h->tlb_data[d][1];
-    h->tlb_used[d] = true;
     h->tlb_x = h->tlb_fetch[h->priv == RV_PRIV_M   ? RV_XCTX_M
                             : h->priv == RV_PRIV_S ? RV_XCTX_S
                                                    : RV_XCTX_U];
