@@ -177,7 +177,8 @@ int main(int argc, char **argv)
     addr_map_init(&vm.mmio, "mmio");
     addr_map_init(&vm.pio, "pio");
     cpu_wake_init(&vm.wake);
-    vm.time_base_ns = clock_now_ns();
+    vm.clock.base_ns = clock_now_ns();
+    vm.clock.ns_per_tick = 1;
     atomic_store(&vm.request, VM_RUN);
 
     int r = event_loop_create(&vm.loop);

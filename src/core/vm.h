@@ -8,6 +8,7 @@
 
 #include "cli/config.h"
 #include "core/addrmap.h"
+#include "core/clock.h"
 #include "core/memory.h"
 #include "core/wake.h"
 
@@ -56,8 +57,8 @@ struct vm {
     struct x86_cpus *x86;
     /* Signalled whenever an emulated CPU may have new work (interrupt, stop request). */
     struct cpu_wake wake;
-    /* Guest time base: mtime = (clock_now_ns() - time_base_ns) / 100 on RISC-V. */
-    int64_t time_base_ns;
+    /* Guest time (RISC-V mtime and the `time` CSR); the timer device sets its tick length. */
+    struct guest_clock clock;
 
     struct vm_doorbell doorbells[VM_MAX_DOORBELLS];
     unsigned ndoorbells;

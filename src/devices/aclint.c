@@ -29,18 +29,13 @@ struct aclint_hart {
 struct aclint {
     pthread_mutex_t lock; /* CPU threads (registers) vs the event loop (deadline timers) */
     unsigned nharts;
-    int64_t time_base_ns;
-    uint64_t mtime_offset; /* added (mod 2^64) to the clock-derived tick count */
+    struct guest_clock *clock; /* the vm's; its offset is written here only, under `lock` */
     struct aclint_hart *harts;
 };
 
 static uint64_t mtime_locked(const struct aclint *a)
 {
-    int64_t elapsed = clock_now_ns() - a->time_base_ns;
-
-    if (elapsed < 0)
-        elapsed = 0;
-    return (uint64_t)elapsed / NS_PER_TICK + a->mtime_offset;
+    return guest_clock_ticks(a->clock);
 }
 
 /* Raise or lower MTIP for the current time; arm the timer if the deadline is still ahead. */
@@ -59,13 +54,14 @@ static void update_timer_locked(struct aclint *a, struct aclint_hart *h)
     }
     /* Host time at which the tick count reaches mtimecmp. Deadlines beyond the range of the
      * host clock (mtimecmp = all-ones means "no timer") are simply not armed. */
-    uint64_t ticks = h->mtimecmp - a->mtime_offset;
-    uint64_t room = (uint64_t)(INT64_MAX - a->time_base_ns) / NS_PER_TICK;
+    int64_t base_ns = a->clock->base_ns;
+    uint64_t ticks = h->mtimecmp - atomic_load(&a->clock->offset);
+    uint64_t room = (uint64_t)(INT64_MAX - base_ns) / NS_PER_TICK;
     if (ticks >= room) {
         event_timer_disarm(h->timer);
         return;
     }
-    event_timer_arm(h->timer, a->time_base_ns + (int64_t)(ticks * NS_PER_TICK));
+    event_timer_arm(h->timer, base_ns + (int64_t)(ticks * NS_PER_TICK));
 }
 
 static void timer_expired(void *opaque)
@@ -131,7 +127,7 @@ static void aclint_write(void *opaque, uint64_t offset, uint64_t value, unsigned
     } else if (offset >= MTIME_OFFSET && offset < MTIME_OFFSET + 8) {
         uint64_t now = mtime_locked(a);
         uint64_t want = merge64(now, value, size, (unsigned)(offset - MTIME_OFFSET));
-        a->mtime_offset += want - now;
+        atomic_fetch_add(&a->clock->offset, want - now);
         /* Every deadline moved. */
         for (unsigned i = 0; i < a->nharts; i++)
             update_timer_locked(a, &a->harts[i]);
@@ -153,18 +149,10 @@ const struct mmio_ops aclint_mmio_ops = {
     .access_sizes = 4 | 8,
 };
 
-uint64_t aclint_mtime(struct aclint *a)
-{
-    pthread_mutex_lock(&a->lock);
-    uint64_t v = mtime_locked(a);
-    pthread_mutex_unlock(&a->lock);
-    return v;
-}
-
 void aclint_reset(struct aclint *a)
 {
     pthread_mutex_lock(&a->lock);
-    a->mtime_offset = 0;
+    atomic_store(&a->clock->offset, 0);
     for (unsigned i = 0; i < a->nharts; i++) {
         struct aclint_hart *h = &a->harts[i];
         set_msip(h, false);
@@ -186,7 +174,7 @@ void aclint_destroy(struct aclint *a)
     free(a);
 }
 
-int aclint_create(struct event_loop *loop, unsigned nharts, int64_t time_base_ns,
+int aclint_create(struct event_loop *loop, unsigned nharts, struct guest_clock *clock,
                   const struct irq_line *msip_lines, const struct irq_line *mtip_lines,
                   struct aclint **out)
 {
@@ -202,7 +190,8 @@ int aclint_create(struct event_loop *loop, unsigned nharts, int64_t time_base_ns
     }
     pthread_mutex_init(&a->lock, NULL);
     a->nharts = nharts;
-    a->time_base_ns = time_base_ns;
+    a->clock = clock;
+    clock->ns_per_tick = NS_PER_TICK;
     for (unsigned i = 0; i < nharts; i++) {
         struct aclint_hart *h = &a->harts[i];
         *h = (struct aclint_hart){.owner = a,

@@ -16,18 +16,18 @@
 #define ACLINT_TIMEBASE_FREQ 10000000 /* Hz: for the FDT timebase-frequency */
 #define ACLINT_MAX_HARTS 4095
 
-struct event_loop;
 struct aclint;
+struct event_loop;
+struct guest_clock;
 
 extern const struct mmio_ops aclint_mmio_ops;
 
-/* mtime = (clock_now_ns() - time_base_ns) / 100 (+ the offset of guest mtime writes). Line
- * arrays have nharts entries and are copied. Returns 0, -EINVAL or -ENOMEM. */
-int aclint_create(struct event_loop *loop, unsigned nharts, int64_t time_base_ns,
+/* mtime is `clock` (10 MHz: aclint_create sets its tick length); guest writes to mtime move
+ * the clock's offset, so the harts' `time` CSR agrees. Line arrays have nharts entries and are
+ * copied. Returns 0, -EINVAL or -ENOMEM. */
+int aclint_create(struct event_loop *loop, unsigned nharts, struct guest_clock *clock,
                   const struct irq_line *msip_lines, const struct irq_line *mtip_lines,
                   struct aclint **out) __attribute__((warn_unused_result));
-/* The current mtime, e.g. for the `time` CSR, so it agrees with guest writes to mtime. */
-uint64_t aclint_mtime(struct aclint *a);
 /* msip = 0, mtimecmp = all-ones, mtime offset 0; lowers every line. */
 void aclint_reset(struct aclint *a);
 /* Call after the event loop has stopped (the timers belong to it). */

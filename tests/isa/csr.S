@@ -246,6 +246,14 @@ test_main:
     ld a4, 0(a1)
     CHECK_COND(bgeu a3, a2)
     CHECK_COND(bgeu a4, a3)
+    CASE // a write to mtime moves `time` too
+    li a1, CLINT_MTIME
+    li a2, 0x100000000000
+    sd a2, 0(a1)
+    rdtime a3
+    CHECK_COND(bgeu a3, a2)
+    li t6, 0x100000000000 + 1000000000 // 100 s at 10 MHz
+    CHECK_COND(bltu a3, t6)
     CASE // mcycle / minstret are writable; cycle / instret continue from the written value
          // (QEMU 7.2 counts host ticks, so only "a bit later" is checked)
     li a1, 0x100000000000

@@ -19,8 +19,7 @@
 
 uint64_t rv_time(const struct rv_hart *h)
 {
-    int64_t ns = clock_now_ns() - h->vm->time_base_ns;
-    return ns > 0 ? (uint64_t)ns / 100 : 0;
+    return guest_clock_ticks(&h->vm->clock); /* mtime, guest writes to it included */
 }
 
 static int illegal(struct rv_hart *h)

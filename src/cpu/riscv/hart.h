@@ -11,7 +11,7 @@ struct rv_hart;
 
 struct rv_hart_config {
     unsigned hartid;
-    struct vm *vm; /* vm->mem, vm->mmio, vm->wake, vm->time_base_ns */
+    struct vm *vm; /* vm->mem, vm->mmio, vm->wake, vm->clock */
 };
 
 int rv_hart_create(const struct rv_hart_config *cfg, struct rv_hart **out)

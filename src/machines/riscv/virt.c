@@ -100,7 +100,7 @@ static int create_devices(struct vm *vm, struct virt_board *b)
     r = add_region(vm, VIRT_PLIC_BASE, VIRT_PLIC_SIZE, &plic_mmio_ops, b->plic, "plic");
     if (r < 0)
         return r;
-    r = aclint_create(vm->loop, n, vm->time_base_ns, msip, mtip, &b->clint);
+    r = aclint_create(vm->loop, n, &vm->clock, msip, mtip, &b->clint);
     if (r < 0)
         return r;
     r = add_region(vm, VIRT_CLINT_BASE, VIRT_CLINT_SIZE, &aclint_mmio_ops, b->clint, "clint");
