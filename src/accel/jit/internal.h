@@ -72,6 +72,11 @@ struct jit {
     uint32_t mxcsr_guest; /* scratch for the FP code: MXCSR for the guest's rounding mode */
     uint32_t mxcsr_host;
     bool code_changed; /* set by the store hook: some translated code was dropped */
+    /* Constants of the FP code, as memory operands (x86 has no 64-bit immediates in ALU ops). */
+    uint64_t fp_box;       /* the NaN-boxing bits of a single in an f register */
+    uint64_t fp_tiny_bias; /* added to |double| << 1: moves the smallest safe magnitude to 0 */
+    uint64_t fp_safe_span; /* ... and below this (unsigned) the result is safe to use */
+    uint64_t fp_inf2;      /* |double| << 1 below this: finite */
 
     /* checker: stores of the running block (only with check=interp) */
     bool check;

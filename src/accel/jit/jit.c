@@ -65,6 +65,10 @@ static int jit_init(struct vm *vm)
     if (!j)
         return -ENOMEM;
     j->vm = vm;
+    j->fp_box = 0xffffffff00000000ull;
+    j->fp_tiny_bias = (uint64_t) - (int64_t)((0x0010000000000000ull + 1) << 1);
+    j->fp_safe_span = (0x7ff0000000000000ull - 0x0010000000000001ull) << 1;
+    j->fp_inf2 = 0x7ff0000000000000ull << 1;
     ret = parse_opts(vm->cfg->accel_opts, &j->check, &code_size);
     if (ret < 0) {
         free(j);

@@ -176,32 +176,30 @@ static struct fixup *check_boxed(struct tr *t, struct fixup *f, unsigned r, uint
 }
 
 /* rax = result bits (from xmm0); slow unless clear of exceptions (or merely finite for sums,
- * which are exact when tiny). */
+ * which are exact when tiny). The magnitude shifted left by one (lea) drops the sign, so one
+ * unsigned compare tests a range of magnitudes. */
 static struct fixup *check_result(struct tr *t, struct fixup *f, bool dbl, bool sum, uint32_t raw)
 {
     struct emitter *e = &t->e;
 
     if (dbl) {
         emit_movq_rx(e, RAX, XMM0);
-        emit_lea(e, RCX, x86_mem_idx(RAX, RAX, 1, 0)); /* magnitude << 1 */
+        emit_lea(e, RCX, x86_mem_idx(RAX, RAX, 1, 0));
         if (sum) {
-            emit_mov_ri(e, RDX, 0x7ff0000000000000ull << 1);
+            emit_alu_rm(e, ALU_CMP, RCX, JIT_FIELD(fp_inf2));
         } else {
-            emit_mov_ri(e, RDX, (uint64_t) - (int64_t)((0x0010000000000000ull + 1) << 1));
-            emit_alu_rr(e, ALU_ADD, RCX, RDX);
-            emit_mov_ri(e, RDX, (0x7ff0000000000000ull - 0x0010000000000001ull) << 1);
+            emit_alu_rm(e, ALU_ADD, RCX, JIT_FIELD(fp_tiny_bias));
+            emit_alu_rm(e, ALU_CMP, RCX, JIT_FIELD(fp_safe_span));
         }
-        emit_alu_rr(e, ALU_CMP, RCX, RDX);
         return slow(t, f, CC_AE, raw);
     }
     emit_movd_rx(e, RAX, XMM0);
-    emit_mov_rr32(e, RCX, RAX);
-    emit_alu_ri32(e, ALU_AND, RCX, 0x7fffffff);
+    emit_lea(e, RCX, x86_mem_idx(RAX, RAX, 1, 0)); /* ecx = magnitude << 1 */
     if (sum) {
-        emit_alu_ri32(e, ALU_CMP, RCX, 0x7f800000);
+        emit_alu_ri32(e, ALU_CMP, RCX, (int32_t)(0x7f800000u << 1));
     } else {
-        emit_alu_ri32(e, ALU_SUB, RCX, 0x00800001);
-        emit_alu_ri32(e, ALU_CMP, RCX, 0x7f800000 - 0x00800001);
+        emit_alu_ri32(e, ALU_SUB, RCX, (int32_t)(0x00800001u << 1));
+        emit_alu_ri32(e, ALU_CMP, RCX, (int32_t)((0x7f800000u - 0x00800001u) << 1));
     }
     return slow(t, f, CC_AE, raw);
 }
