@@ -214,6 +214,7 @@ void jit_dma_written(void *opaque, uint64_t gpa, uint64_t len)
     struct jit *j = opaque;
     bool any = false;
 
+    atomic_fetch_add_explicit(&j->dma_seq, 1, memory_order_release);
     if (len == 0)
         return;
     for (uint64_t p = gpa & RV_PAGE_MASK; p < gpa + len && p >= (gpa & RV_PAGE_MASK);

@@ -92,6 +92,7 @@ struct jit {
     unsigned nregions;
     struct jit_page *all_pages;
     _Atomic bool dma_pending;
+    _Atomic unsigned long dma_seq; /* DMA writes notified so far (the checker watches it) */
 
     uint8_t *code; /* mmap'd RWX buffer */
     size_t code_size;
