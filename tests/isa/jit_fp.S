@@ -191,4 +191,50 @@ test_main:
     csrr a1, fflags
     CHECK(a0, 0x4058ffffffffff9d) /* 1000 * 0.1 summed in order */
     CHECK(a1, FFLAG_NX)
+    /* hot single-precision loops: boxing checked once at the loop's entry */
+    CASE
+    li s1, 1000
+    FP_LOAD_S(fa1, 0)
+    FP_LOAD_S(fa2, 0x3f000000) /* 0.5 */
+    FP_LOAD_S(fa3, 0x40000000) /* 2 */
+    csrwi fflags, FFLAG_NX
+1:  fadd.s fa1, fa1, fa2
+    fmul.s fa4, fa2, fa3
+    fsub.s fa1, fa1, fa4
+    fadd.s fa1, fa1, fa4
+    addi s1, s1, -1
+    bnez s1, 1b
+    fmv.x.d a0, fa1
+    csrr a1, fflags
+    CHECK(a0, FP_BOXED_S(0x43fa0000)) /* 500 */
+    CHECK(a1, FFLAG_NX)
+    /* ... with a loop-invariant operand that is not NaN-boxed (the entry check fails) */
+    CASE
+    li s1, 10
+    FP_LOAD_S(fa1, 0)
+    li t0, 0x3f800000
+    fmv.d.x fa3, t0
+    csrwi fflags, FFLAG_NX
+1:  fadd.s fa1, fa1, fa3
+    addi s1, s1, -1
+    bnez s1, 1b
+    fmv.x.d a0, fa1
+    csrr a1, fflags
+    CHECK(a0, FP_BOXED_S(0x7fc00000))
+    CHECK(a1, FFLAG_NX)
+    /* ... with an operand the loop writes as a double (checked where it is read) */
+    CASE
+    li s1, 10
+    FP_LOAD_S(fa1, 0)
+    FP_LOAD_D(fa5, D_ONE)
+    csrwi fflags, FFLAG_NX
+1:  fadd.s fa1, fa1, fa1
+    fadd.d fa4, fa5, fa5
+    fadd.s fa1, fa1, fa4
+    addi s1, s1, -1
+    bnez s1, 1b
+    fmv.x.d a0, fa1
+    csrr a1, fflags
+    CHECK(a0, FP_BOXED_S(0x7fc00000))
+    CHECK(a1, FFLAG_NX)
     PASS

@@ -65,30 +65,74 @@ static bool ends_plan(unsigned op)
            (op >= RV_OP_MRET && op <= RV_OP_SFENCE_VMA);
 }
 
-/* f registers the inline double-precision code reads or writes (the others go through the
- * hart in memory whether cached or not). */
+/* f registers the inline FP code reads or writes (the others go through the hart in memory
+ * whether cached or not). */
 static void count_fuses(const struct rv_insn *d, unsigned *fuses)
 {
     unsigned op = d->op;
 
-    if (op >= RV_OP_FMADD_D && op <= RV_OP_FMAX_D) {
+    if ((op >= RV_OP_FMADD_D && op <= RV_OP_FMAX_D) ||
+        (op >= RV_OP_FMADD_S && op <= RV_OP_FSQRT_S)) {
         fuses[d->rd] += 1;
         fuses[d->rs1] += 1;
-        if (op != RV_OP_FSQRT_D)
+        if (op != RV_OP_FSQRT_D && op != RV_OP_FSQRT_S)
             fuses[d->rs2] += 1;
-        if (op <= RV_OP_FNMADD_D)
+        if (op <= RV_OP_FNMADD_D && (op >= RV_OP_FMADD_D || op <= RV_OP_FNMADD_S))
             fuses[d->rs3] += 1;
-    } else if (op >= RV_OP_FEQ_D && op <= RV_OP_FLE_D) {
+    } else if ((op >= RV_OP_FEQ_D && op <= RV_OP_FLE_D) ||
+               (op >= RV_OP_FEQ_S && op <= RV_OP_FLE_S)) {
         fuses[d->rs1] += 1;
         fuses[d->rs2] += 1;
-    } else if (op == RV_OP_FLD || op == RV_OP_FMV_D_X ||
-               (op >= RV_OP_FCVT_D_W && op <= RV_OP_FCVT_D_LU)) {
+    } else if (op == RV_OP_FLD || op == RV_OP_FMV_D_X || op == RV_OP_FLW ||
+               (op >= RV_OP_FCVT_D_W && op <= RV_OP_FCVT_D_LU) ||
+               (op >= RV_OP_FCVT_S_W && op <= RV_OP_FCVT_S_LU)) {
         fuses[d->rd] += 1;
-    } else if (op == RV_OP_FSD) {
+    } else if (op == RV_OP_FSD || op == RV_OP_FSW) {
         fuses[d->rs2] += 1;
     } else if (op == RV_OP_FMV_X_D) {
         fuses[d->rs1] += 1;
     }
+}
+
+/* What an instruction leaves in its f destination: 0 none (no f destination), 1 a NaN-boxed
+ * single, 2 anything (a double's bits). */
+static int f_write_kind(unsigned op)
+{
+    if (op == RV_OP_FLW || (op >= RV_OP_FMADD_S && op <= RV_OP_FMAX_S) ||
+        (op >= RV_OP_FCVT_S_W && op <= RV_OP_FMV_W_X) || op == RV_OP_FCVT_S_D)
+        return 1;
+    if (op == RV_OP_FLD || (op >= RV_OP_FMADD_D && op <= RV_OP_FMAX_D) || op == RV_OP_FCVT_D_S ||
+        (op >= RV_OP_FCVT_D_W && op <= RV_OP_FMV_D_X))
+        return 2;
+    return 0;
+}
+
+/* f registers whose boxing the inline code checks (single operands of arithmetic, fused
+ * multiply-adds, compares, min/max and fcvt.d.s). */
+static uint32_t f_single_reads(const struct rv_insn *d)
+{
+    unsigned op = d->op;
+    uint32_t m = 0;
+
+    if ((op >= RV_OP_FMADD_S && op <= RV_OP_FSQRT_S) || op == RV_OP_FMIN_S || op == RV_OP_FMAX_S ||
+        (op >= RV_OP_FEQ_S && op <= RV_OP_FLE_S) || op == RV_OP_FCVT_D_S) {
+        m |= 1u << d->rs1;
+        if (op != RV_OP_FSQRT_S && op != RV_OP_FCVT_D_S)
+            m |= 1u << d->rs2;
+        if (op <= RV_OP_FNMADD_S)
+            m |= 1u << d->rs3;
+    }
+    return m;
+}
+
+void tr_fbox_update(struct tr *t, const struct rv_insn *d)
+{
+    int kind = f_write_kind(d->op);
+
+    if (kind == 1)
+        t->fboxed |= 1u << d->rd;
+    else if (kind == 2)
+        t->fboxed &= ~(1u << d->rd);
 }
 
 /* A branch or jal back to the block's first instruction: the block is a loop. */
@@ -102,7 +146,7 @@ void tr_regs_plan(struct tr *t, unsigned max_insns)
 {
     unsigned uses[32] = {0}, fuses[32] = {0};
     unsigned off = t->off;
-    uint32_t written = 0;
+    uint32_t written = 0, fsingle = 0, fnobox = 0;
     bool loads = false, stores = false;
 
     t->plan_fp = t->plan_fp_arith = t->plan_fp_dyn = false;
@@ -121,6 +165,9 @@ void tr_regs_plan(struct tr *t, unsigned max_insns)
         rv_decode(lo | (uint32_t)hi << 16, &d);
         count_uses(&d, uses);
         count_fuses(&d, fuses);
+        fsingle |= f_single_reads(&d);
+        if (f_write_kind(d.op) == 2)
+            fnobox |= 1u << d.rd;
         if ((d.op >= RV_OP_LB && d.op <= RV_OP_LWU) || d.op == RV_OP_FLW || d.op == RV_OP_FLD)
             loads = true;
         if (d.op >= RV_OP_FLW && d.op <= RV_OP_FMV_D_X) {
@@ -178,6 +225,8 @@ void tr_regs_plan(struct tr *t, unsigned max_insns)
     }
     /* Any instruction's rd field: a superset of the f registers written. */
     t->fwritten = written & t->fcached;
+    t->fboxed = 0;
+    t->fbox_hoist = t->self_loop ? fsingle & ~fnobox : 0;
 }
 
 /*

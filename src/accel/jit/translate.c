@@ -374,6 +374,8 @@ uint8_t *jit_translate(struct jit *j, struct jit_page *p, unsigned off)
     if (t->self_loop) {
         tr_loop_head(t);
         t->head = emit_here(&t->e);
+        /* Checked at the entry, and the block writes them only boxed: every iteration. */
+        t->fboxed = t->fbox_hoist;
     }
 
     for (unsigned n = 0;; n++) {
@@ -408,6 +410,7 @@ uint8_t *jit_translate(struct jit *j, struct jit_page *p, unsigned off)
         bool ends = tr_insn(t, &d, raw);
         if (ends)
             break;
+        tr_fbox_update(t, &d);
         if (!t->counted)
             t->pend++;
         t->off += d.len;

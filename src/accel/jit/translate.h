@@ -22,8 +22,8 @@ enum fixup_kind {
 
 struct fixup {
     enum fixup_kind kind;
-    uint8_t *jcc;         /* rel32 field of the branch to this fixup */
-    uint8_t *more_jcc[6]; /* further branches to it (tr_fixup_also) */
+    uint8_t *jcc;          /* rel32 field of the branch to this fixup */
+    uint8_t *more_jcc[10]; /* further branches to it (tr_fixup_also) */
     unsigned nmore;
     uint8_t *resume; /* back into the body */
     unsigned off, len, pend;
@@ -68,12 +68,18 @@ struct tr {
     /* Guest f registers cached in xmm registers (regs.c), the same way. */
     int8_t fhost[32];
     uint32_t fcached, floaded, fdirty, fwritten;
+    /* f registers known to hold a NaN-boxed single here (so their check can be skipped), and
+     * those a self-loop block checks once at its entry instead: read as singles, written only
+     * by instructions that box their result. */
+    uint32_t fboxed, fbox_hoist;
     unsigned nfix;
     struct fixup fix[TR_MAX_FIXUPS];
 };
 
 /* regs.c: choose the cached registers of the block starting at t->off. */
 void tr_regs_plan(struct tr *t, unsigned max_insns);
+/* After instruction d: what it wrote into an f register is (or may not be) a boxed single. */
+void tr_fbox_update(struct tr *t, const struct rv_insn *d);
 /* Self-loop blocks: load every cached register at the loop head (after the entry checks). */
 void tr_loop_head(struct tr *t);
 /* Host register assigned to x[r], or -1 (nothing is emitted). */

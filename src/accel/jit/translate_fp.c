@@ -93,6 +93,16 @@ void tr_fp_hoist(struct tr *t, uint32_t raw, bool arith, bool dyn)
     struct fixup *x = tr_step_fixup(t, arith ? CC_NE : CC_E, raw);
     x->exit_after = true;
     t->fp_checked = true;
+    /* Singles the block reads and only ever replaces with boxed values: boxed at every
+     * iteration if boxed at entry. */
+    for (unsigned r = 0; r < 32; r++) {
+        if (t->fbox_hoist & (1u << r)) {
+            struct x86_mem hi = HART_F(r);
+            hi.disp += 4;
+            emit_cmp_m32i(&t->e, hi, -1);
+            tr_fixup_also(t, x, CC_NE);
+        }
+    }
     if (!arith)
         return;
     t->fp_dirty = true;
@@ -169,6 +179,8 @@ static struct fixup *check_nx(struct tr *t, struct fixup *f, uint32_t raw)
 
 static struct fixup *check_boxed(struct tr *t, struct fixup *f, unsigned r, uint32_t raw)
 {
+    if (t->fboxed & (1u << r))
+        return f;
     struct x86_mem hi = tr_fmem(t, r);
     hi.disp += 4;
     emit_cmp_m32i(&t->e, hi, -1);
@@ -204,16 +216,22 @@ static struct fixup *check_result(struct tr *t, struct fixup *f, bool dbl, bool 
     return slow(t, f, CC_AE, raw);
 }
 
-/* f[rd] = rax (the bits; singles are NaN-boxed), also in xmm0 if in_xmm0 (doubles). */
+/* f[rd] = rax (the bits; singles are NaN-boxed here), also in xmm0 if in_xmm0 (a double, or a
+ * single whose upper bits are already the box). */
 static void store_result_x(struct tr *t, unsigned rd, bool dbl, bool in_xmm0)
 {
-    int x = dbl ? tr_fdst(t, rd) : -1;
+    int x = tr_fdst(t, rd);
 
     if (x >= 0) {
-        if (in_xmm0)
+        if (in_xmm0) {
             emit_sse_rr(&t->e, P_66, SSE_MOVAPD, x, XMM0);
-        else
+        } else {
+            if (!dbl) {
+                emit_mov_rr32(&t->e, RAX, RAX);
+                emit_alu_rm(&t->e, ALU_OR, RAX, JIT_FIELD(fp_box));
+            }
             emit_movq_xr(&t->e, x, RAX);
+        }
     } else if (dbl) {
         emit_mov_mr(&t->e, HART_F(rd), RAX);
     } else {
@@ -221,7 +239,6 @@ static void store_result_x(struct tr *t, unsigned rd, bool dbl, bool in_xmm0)
         hi.disp += 4;
         emit_store(&t->e, 4, HART_F(rd), RAX);
         emit_mov_m32i(&t->e, hi, -1);
-        tr_fwrote(t, rd);
     }
 }
 
@@ -246,16 +263,15 @@ static bool arith(struct tr *t, const struct rv_insn *d, uint32_t raw, uint8_t o
         if (two)
             f = check_boxed(t, f, d->rs2, raw);
     }
-    if (dbl && two) {
+    /* A single's result keeps the upper bits of xmm0: the box of rs1 (its 64 bits loaded). */
+    if (two) {
         fget(t, XMM0, d->rs1);
         fop(t, pfx, op, XMM0, d->rs2);
     } else if (dbl) {
         fop(t, pfx, op, XMM0, d->rs1);
-    } else if (two) {
-        emit_sse_rm(e, pfx, SSE_MOVS_LOAD, XMM0, tr_fmem(t, d->rs1));
-        emit_sse_rm(e, pfx, op, XMM0, tr_fmem(t, d->rs2));
     } else {
-        emit_sse_rm(e, pfx, op, XMM0, tr_fmem(t, d->rs1));
+        fget(t, XMM0, d->rs1);
+        emit_sse_rr(e, pfx, op, XMM0, XMM0);
     }
     f = check_result(t, f, dbl, op == SSE_ADD || op == SSE_SUB, raw);
     store_result_x(t, d->rd, dbl, true);
@@ -273,17 +289,12 @@ static bool compare(struct tr *t, const struct rv_insn *d, uint32_t raw, enum x8
         f = check_boxed(t, f, d->rs1, raw);
         f = check_boxed(t, f, d->rs2, raw);
     }
-    if (dbl) {
-        int a = tr_freg(t, d->rs1);
-        if (a < 0) {
-            fget(t, XMM0, d->rs1);
-            a = XMM0;
-        }
-        fop(t, P_66, SSE_UCOMI, a, d->rs2);
-    } else {
-        emit_sse_rm(e, P_SS, SSE_MOVS_LOAD, XMM0, tr_fmem(t, d->rs1));
-        emit_sse_rm(e, 0, SSE_UCOMI, XMM0, tr_fmem(t, d->rs2));
+    int a = tr_freg(t, d->rs1);
+    if (a < 0) {
+        fget(t, XMM0, d->rs1);
+        a = XMM0;
     }
+    fop(t, dbl ? P_66 : 0, SSE_UCOMI, a, d->rs2); /* ucomisd / ucomiss */
     f = slow(t, f, CC_P, raw);
     emit_setcc(e, cc, RAX);
     tr_put(t, d->rd, RAX);
@@ -331,7 +342,6 @@ static bool from_int(struct tr *t, const struct rv_insn *d, uint32_t raw)
 static bool fused(struct tr *t, const struct rv_insn *d, uint32_t raw, uint8_t op, bool dbl)
 {
     struct emitter *e = &t->e;
-    uint8_t pfx = dbl ? P_SD : P_SS;
     unsigned rs3 = d->rs3;
 
     if (!rm_is_rne(d) || !rv_fpu_host_has_fma())
@@ -344,13 +354,9 @@ static bool fused(struct tr *t, const struct rv_insn *d, uint32_t raw, uint8_t o
         f = check_boxed(t, f, d->rs2, raw);
         f = check_boxed(t, f, rs3, raw);
     }
-    if (dbl) {
-        fget(t, XMM0, rs3);
-        fget(t, XMM1, d->rs1);
-    } else {
-        emit_sse_rm(e, pfx, SSE_MOVS_LOAD, XMM0, tr_fmem(t, rs3));
-        emit_sse_rm(e, pfx, SSE_MOVS_LOAD, XMM1, tr_fmem(t, d->rs1));
-    }
+    /* A single's result keeps the upper bits of xmm0: rs3's box. */
+    fget(t, XMM0, rs3);
+    fget(t, XMM1, d->rs1);
     emit_vex_fma(e, op, dbl, XMM0, XMM1, tr_fmem(t, d->rs2));
     f = check_result(t, f, dbl, false, raw);
     store_result_x(t, d->rd, dbl, true);
