@@ -85,7 +85,7 @@ static int fetch_fill(struct interp *it, struct rv_hart *h, uint64_t pc)
     struct code_page *cp = code_cache_get(it, gpa, host);
     if (!cp)
         return -ENOMEM;
-    struct rv_fetch_tlb_entry *e = &h->tlb_x[rv_tlb_index(pc)];
+    struct rv_fetch_tlb_entry *e = &h->tlb_x[rv_fetch_tlb_index(pc)];
     e->tag = pc & RV_PAGE_MASK;
     e->addend = (uintptr_t)host - (uintptr_t)(pc & RV_PAGE_MASK);
     e->code = cp;
@@ -269,7 +269,7 @@ fetch:
         goto out;
     {
         uint64_t pc = h->pc;
-        struct rv_fetch_tlb_entry *e = &h->tlb_x[rv_tlb_index(pc)];
+        struct rv_fetch_tlb_entry *e = &h->tlb_x[rv_fetch_tlb_index(pc)];
         if (UNLIKELY(e->tag != (pc & RV_PAGE_MASK))) {
             int r = fetch_fill(it, h, pc);
             if (UNLIKELY(r == -ENOMEM)) {

@@ -21,7 +21,7 @@ static void fatal(struct jit *j, struct rv_hart *h, const char *why)
 /* Returns the fetch TLB entry for pc, or NULL with a fetch fault taken (or a fatal error). */
 static struct rv_fetch_tlb_entry *fetch_entry(struct jit *j, struct rv_hart *h, uint64_t pc)
 {
-    struct rv_fetch_tlb_entry *e = &h->tlb_x[rv_tlb_index(pc)];
+    struct rv_fetch_tlb_entry *e = &h->tlb_x[rv_fetch_tlb_index(pc)];
     uint8_t *host;
     uint64_t gpa;
 

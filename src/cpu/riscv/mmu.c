@@ -155,7 +155,7 @@ void rv_tlb_flush_page(struct rv_hart *h, uint64_t va)
 {
     static const unsigned dctx[] = {RV_DCTX_U, RV_DCTX_S, RV_DCTX_S_SUM};
     uint64_t tag = va & RV_PAGE_MASK;
-    unsigned idx = rv_tlb_index(va), didx = rv_dtlb_index(va);
+    unsigned idx = rv_fetch_tlb_index(va), didx = rv_dtlb_index(va);
 
     /* Our entries are 4K slices: if va lies in a superpage we cached, its other slices could
      * be stale too, so fall back to a full flush. */

@@ -136,7 +136,7 @@ struct rv_hart {
 };
 
 /* Fetch TLB index. */
-static inline unsigned rv_tlb_index(uint64_t vaddr)
+static inline unsigned rv_fetch_tlb_index(uint64_t vaddr)
 {
     return (unsigned)(vaddr >> RV_PAGE_SHIFT) & (RV_TLB_SIZE - 1);
 }
