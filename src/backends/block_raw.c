@@ -15,6 +15,7 @@
 struct block_raw {
     struct blockdev bdev; /* first: the ops receive a struct blockdev * */
     int fd;
+    _Atomic bool no_nowait; /* preadv2(RWF_NOWAIT) refused by this kernel or file system */
 };
 
 /* One plain transfer loop for a single buffer (used to finish a partially moved iovec). */
@@ -74,6 +75,24 @@ static int raw_preadv(struct blockdev *bdev, const struct iovec *iov, int iovcnt
     return raw_rw((struct block_raw *)bdev, iov, iovcnt, off, false);
 }
 
+/* RWF_NOWAIT: the kernel copies what is cached and returns -EAGAIN (or a short count) where it
+ * would have to wait for the disk; a short count is retried in full by the caller's preadv. */
+static int raw_preadv_nowait(struct blockdev *bdev, const struct iovec *iov, int iovcnt,
+                             uint64_t off)
+{
+    struct block_raw *r = (struct block_raw *)bdev;
+    size_t len = 0;
+
+    if (iovcnt > IOV_MAX || r->no_nowait)
+        return -EAGAIN;
+    for (int i = 0; i < iovcnt; i++)
+        len += iov[i].iov_len;
+    ssize_t n = preadv2(r->fd, iov, iovcnt, (off_t)off, RWF_NOWAIT);
+    if (n < 0 && errno == EOPNOTSUPP)
+        r->no_nowait = true;
+    return n >= 0 && (size_t)n == len ? 0 : -EAGAIN;
+}
+
 static int raw_pwritev(struct blockdev *bdev, const struct iovec *iov, int iovcnt, uint64_t off)
 {
     return raw_rw((struct block_raw *)bdev, iov, iovcnt, off, true);
@@ -129,6 +148,7 @@ static void raw_destroy(struct blockdev *bdev)
 static const struct blockdev_ops raw_ops = {
     .preadv = raw_preadv,
     .pwritev = raw_pwritev,
+    .preadv_nowait = raw_preadv_nowait,
     .flush = raw_flush,
     .discard = raw_discard,
     .write_zeroes = raw_write_zeroes,
@@ -219,6 +239,12 @@ void blockdev_warn_format_probe(const char *path)
 int blockdev_preadv(struct blockdev *bdev, const struct iovec *iov, int iovcnt, uint64_t offset)
 {
     return bdev->ops->preadv(bdev, iov, iovcnt, offset);
+}
+
+int blockdev_preadv_nowait(struct blockdev *bdev, const struct iovec *iov, int iovcnt,
+                           uint64_t offset)
+{
+    return bdev->ops->preadv_nowait ? bdev->ops->preadv_nowait(bdev, iov, iovcnt, offset) : -EAGAIN;
 }
 
 int blockdev_pwritev(struct blockdev *bdev, const struct iovec *iov, int iovcnt, uint64_t offset)

@@ -16,6 +16,10 @@ struct blockdev_ops {
     /* Transfer exactly the iovecs' total length; 0 or -errno (short transfers are -EIO). */
     int (*preadv)(struct blockdev *bdev, const struct iovec *iov, int iovcnt, uint64_t offset);
     int (*pwritev)(struct blockdev *bdev, const struct iovec *iov, int iovcnt, uint64_t offset);
+    /* Optional: preadv only if that cannot block (raw files: everything is in the page cache);
+     * 0 or -EAGAIN, which also stands for a partial transfer or any error (preadv then tells). */
+    int (*preadv_nowait)(struct blockdev *bdev, const struct iovec *iov, int iovcnt,
+                         uint64_t offset);
     int (*flush)(struct blockdev *bdev);
     /* Optional: drop [offset, offset + len) (it reads back as zeros afterwards). */
     int (*discard)(struct blockdev *bdev, uint64_t offset, uint64_t len);
@@ -49,6 +53,10 @@ int blockdev_preadv(struct blockdev *bdev, const struct iovec *iov, int iovcnt, 
     __attribute__((warn_unused_result));
 int blockdev_pwritev(struct blockdev *bdev, const struct iovec *iov, int iovcnt, uint64_t offset)
     __attribute__((warn_unused_result));
+/* A read that does not wait for the disk: 0 when the whole range came from the page cache,
+ * else -EAGAIN (also without backend support) and the caller uses blockdev_preadv(). */
+int blockdev_preadv_nowait(struct blockdev *bdev, const struct iovec *iov, int iovcnt,
+                           uint64_t offset) __attribute__((warn_unused_result));
 int blockdev_pread(struct blockdev *bdev, void *buf, uint64_t len, uint64_t offset)
     __attribute__((warn_unused_result));
 int blockdev_pwrite(struct blockdev *bdev, const void *buf, uint64_t len, uint64_t offset)

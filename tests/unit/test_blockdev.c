@@ -56,8 +56,17 @@ static void test_read_write(void **state)
     struct iovec iov[3] = {{back, 100}, {back + 100, 3000}, {back + 3100, 996}};
     assert_int_equal(blockdev_preadv(b, iov, 3, 8192), 0);
     assert_memory_equal(buf, back, sizeof(buf));
+    /* Just written, so cached: a read that must not wait gets it too (unless the file system
+     * has no RWF_NOWAIT, which also says -EAGAIN). */
+    memset(back, 0, sizeof(back));
+    int r = blockdev_preadv_nowait(b, iov, 3, 8192);
+    assert_true(r == 0 || r == -EAGAIN);
+    if (r == 0)
+        assert_memory_equal(buf, back, sizeof(buf));
     /* Reading past the end fails rather than returning short data. */
     assert_int_equal(blockdev_pread(b, back, 4096, (1 << 20) - 512), -EIO);
+    struct iovec tail = {back, 4096};
+    assert_int_equal(blockdev_preadv_nowait(b, &tail, 1, (1 << 20) - 512), -EAGAIN);
     blockdev_destroy(b);
 }
 

@@ -29,6 +29,7 @@
 #define HDR (RAM_BASE + 0x10000)
 #define DATA (RAM_BASE + 0x20000)
 #define STATUS_BYTE (RAM_BASE + 0x30000)
+#define BIG_DATA (RAM_BASE + 0x200000) /* room for DISK_SIZE bytes */
 #define DISK_SIZE (1u << 20)
 
 #define VIRTIO_BLK_T_IN 0
@@ -376,11 +377,14 @@ static void test_bad_ring_address_needs_reset(void **state)
     destroy_device(f);
 }
 
-/* A disk whose transfers take a while, recording how many run at once and what a flush saw. */
+/* A disk whose transfers take a while, recording how many run at once and what a flush saw.
+ * With `cached` its reads also work without waiting (preadv_nowait). */
 struct slow_disk {
     struct blockdev bdev;
     pthread_mutex_t lock;
     unsigned active, max_active, writes_done, writes_done_at_flush, active_at_flush, flushes;
+    unsigned reads_done, nowait_reads, nowait_refused;
+    bool cached;
     uint8_t data[DISK_SIZE];
 };
 
@@ -402,6 +406,7 @@ static int slow_rw(struct blockdev *bdev, const struct iovec *iov, int n, uint64
     pthread_mutex_lock(&d->lock);
     d->active--;
     d->writes_done += wr;
+    d->reads_done += !wr;
     pthread_mutex_unlock(&d->lock);
     return 0;
 }
@@ -432,8 +437,28 @@ static void slow_destroy(struct blockdev *bdev)
     (void)bdev;
 }
 
+static int cached_preadv_nowait(struct blockdev *bdev, const struct iovec *iov, int n, uint64_t off)
+{
+    struct slow_disk *d = (struct slow_disk *)bdev;
+    if (!d->cached) {
+        d->nowait_refused++;
+        return -EAGAIN;
+    }
+    for (int i = 0; i < n; i++) {
+        memcpy(iov[i].iov_base, d->data + off, iov[i].iov_len);
+        off += iov[i].iov_len;
+    }
+    d->nowait_reads++;
+    return 0;
+}
+
 static const struct blockdev_ops slow_ops = {
     .preadv = slow_preadv, .pwritev = slow_pwritev, .flush = slow_flush, .destroy = slow_destroy};
+static const struct blockdev_ops cached_ops = {.preadv = slow_preadv,
+                                               .pwritev = slow_pwritev,
+                                               .preadv_nowait = cached_preadv_nowait,
+                                               .flush = slow_flush,
+                                               .destroy = slow_destroy};
 
 /* Several requests made available with one kick: the transfers overlap on the I/O threads, the
  * FLUSH behind them starts only once every earlier write finished, and a read after the flush
@@ -493,6 +518,71 @@ static void test_requests_in_flight_and_flush_order(void **state)
     driver_init(f, default_features);
     assert_int_equal(request(f, VIRTIO_BLK_T_IN, 8, 512, NULL), S_OK);
     assert_int_equal(*(uint8_t *)gptr(f, DATA), 0x11);
+    virtio_mmio_destroy(f->m);
+    virtio_device_destroy(f->vdev);
+    pthread_mutex_destroy(&d->lock);
+    test_free(d);
+}
+
+/* Reads the backend can serve without waiting finish on the loop thread during the kick, up to
+ * a budget per pass; the rest, and reads it refuses, go to the I/O threads. */
+static void test_cached_reads_inline(void **state)
+{
+    struct fixture *f = *state;
+    struct slow_disk *d = test_calloc(1, sizeof(*d));
+    d->bdev = (struct blockdev){.ops = &cached_ops, .size = DISK_SIZE};
+    d->cached = true;
+    pthread_mutex_init(&d->lock, NULL);
+    for (unsigned i = 0; i < DISK_SIZE; i++)
+        d->data[i] = (uint8_t)(i / 512);
+    assert_int_equal(virtio_blk_create(&d->bdev, "cached", &f->vdev), 0);
+    struct irq_line line = {.set = irq_set, .opaque = f, .num = 1};
+    assert_int_equal(virtio_mmio_create(&f->mem, f->loop, line, f->vdev, &f->m), 0);
+    driver_init(f, default_features);
+
+    assert_int_equal(request(f, VIRTIO_BLK_T_IN, 5, 1024, NULL), S_OK);
+    assert_int_equal(*(uint8_t *)gptr(f, DATA + 512), 6);
+    assert_int_equal(d->nowait_reads, 1);
+    assert_int_equal(d->reads_done, 0);
+    assert_true(f->irq);
+
+    /* Not cached: the I/O threads read it. */
+    d->cached = false;
+    memset(gptr(f, DATA), 0, 512);
+    assert_int_equal(request(f, VIRTIO_BLK_T_IN, 7, 512, NULL), S_OK);
+    assert_int_equal(*(uint8_t *)gptr(f, DATA), 7);
+    assert_int_equal(d->nowait_refused, 1);
+    assert_int_equal(d->reads_done, 1);
+
+    /* Three 1 MiB reads in one kick: two fit the budget of a pass, the third is handed off. */
+    d->cached = true;
+    struct virtq_avail *a = gptr(f, AVAIL);
+    struct virtq_used *u = gptr(f, USED);
+    uint16_t before = u->idx;
+    uint32_t hdr[4] = {VIRTIO_BLK_T_IN, 0, 0, 0};
+    memcpy(gptr(f, HDR), hdr, sizeof(hdr));
+    for (unsigned i = 0; i < 3; i++) {
+        *(uint8_t *)gptr(f, STATUS_BYTE + i) = 0xee;
+        set_desc(f, 3 * i, HDR, 16, VIRTQ_DESC_F_NEXT, 3 * i + 1);
+        set_desc(f, 3 * i + 1, BIG_DATA, DISK_SIZE, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE,
+                 3 * i + 2);
+        set_desc(f, 3 * i + 2, STATUS_BYTE + i, 1, VIRTQ_DESC_F_WRITE, 0);
+        a->ring[(a->idx + i) % QSIZE] = (uint16_t)(3 * i);
+    }
+    __atomic_store_n(&a->idx, (uint16_t)(a->idx + 3), __ATOMIC_RELEASE);
+    wr(f, 0x50, 0);
+    for (int i = 0; i < 100 && __atomic_load_n(&u->idx, __ATOMIC_ACQUIRE) != before + 3; i++)
+        assert_true(event_loop_run_once(f->loop, 100) >= 0);
+    assert_int_equal(u->idx, (uint16_t)(before + 3));
+    for (unsigned i = 0; i < 3; i++)
+        assert_int_equal(*(uint8_t *)gptr(f, STATUS_BYTE + i), S_OK);
+    assert_int_equal(d->nowait_reads, 3);
+    assert_int_equal(d->reads_done, 2);
+    assert_int_equal(*(uint8_t *)gptr(f, BIG_DATA + DISK_SIZE - 1), (uint8_t)(DISK_SIZE / 512 - 1));
+
+    /* Writes never take that path. */
+    assert_int_equal(request(f, VIRTIO_BLK_T_OUT, 3, 512, NULL), S_OK);
+    assert_int_equal(d->writes_done, 1);
     virtio_mmio_destroy(f->m);
     virtio_device_destroy(f->vdev);
     pthread_mutex_destroy(&d->lock);
@@ -588,6 +678,7 @@ int main(void)
         T(test_missing_status_byte_dropped),
         T(test_bad_ring_address_needs_reset),
         T(test_requests_in_flight_and_flush_order),
+        T(test_cached_reads_inline),
         T(test_discard_and_write_zeroes),
     };
 #undef T
