@@ -101,4 +101,30 @@ void virtio_set_needs_reset(struct virtio_device *dev);
 /* Frees the device (its ops->destroy); the transport must be destroyed first. */
 void virtio_device_destroy(struct virtio_device *dev);
 
+/* For transports. Device reset (driver wrote status 0, or the machine reset): the device's
+ * own reset, every queue back to its initial state, no features negotiated. */
+void virtio_device_reset(struct virtio_device *dev);
+
+/*
+ * For transports: one doorbell eventfd per queue. The event loop reads it and runs the
+ * device's queue_notify; the transport writes it on a QueueNotify it sees, or an accel writes
+ * it directly (KVM ioeventfd) so the kick never leaves the kernel.
+ */
+struct virtio_kick {
+    struct virtio_device *dev;
+    unsigned q;
+    int fd;
+};
+struct virtio_kicks {
+    struct event_loop *loop;
+    unsigned n;
+    struct virtio_kick *q; /* n entries */
+};
+int virtio_kicks_init(struct virtio_kicks *k, struct virtio_device *dev, struct event_loop *loop)
+    __attribute__((warn_unused_result));
+void virtio_kicks_destroy(struct virtio_kicks *k); /* safe on a zeroed one */
+void virtio_kick(struct virtio_kicks *k, unsigned q);
+/* The eventfd of queue q, or -1 past the last queue. */
+int virtio_kick_fd(const struct virtio_kicks *k, unsigned q);
+
 #endif

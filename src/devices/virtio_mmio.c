@@ -6,11 +6,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
 
-#include "core/event_loop.h"
 #include "core/log.h"
 #include "devices/virtio.h"
 
@@ -49,12 +45,6 @@
 #define INT_USED_BUFFER 1
 #define INT_CONFIG_CHANGE 2
 
-struct kick_source {
-    struct virtio_mmio *m;
-    unsigned q;
-    int fd;
-};
-
 /*
  * Locks, outermost first: `lock` (register state) -> dev->lock (device and queues) ->
  * `irq_lock` (interrupt status and line; a leaf). The event loop enters at dev->lock.
@@ -63,10 +53,9 @@ struct virtio_mmio {
     pthread_mutex_t lock;
     pthread_mutex_t irq_lock;
     struct guest_mem *mem;
-    struct event_loop *loop;
     struct irq_line irq;
     struct virtio_device *dev;
-    struct kick_source *kicks; /* one per queue */
+    struct virtio_kicks kicks;
 
     uint32_t status; /* without NEEDS_RESET, which is set from the loop thread */
     atomic_bool needs_reset;
@@ -133,45 +122,12 @@ static const struct virtio_transport_ops mmio_transport_ops = {
     .set_needs_reset = transport_set_needs_reset,
 };
 
-/* Event-loop thread: a kick arrived for one queue. */
-static void kick_ready(void *opaque, uint32_t events)
-{
-    struct kick_source *k = opaque;
-    struct virtio_device *dev = k->m->dev;
-    uint64_t count;
-    (void)events;
-
-    if (read(k->fd, &count, sizeof(count)) != sizeof(count))
-        return; /* already drained */
-    TRACE(TRACE_VIRTIO, "%s: queue %u kicked", dev->name, k->q);
-    pthread_mutex_lock(&dev->lock);
-    struct virtqueue *vq = &dev->vqs[k->q];
-    if (vq->ready && !vq->broken)
-        dev->ops->queue_notify(dev, k->q);
-    pthread_mutex_unlock(&dev->lock);
-}
-
-static void kick(struct virtio_mmio *m, unsigned q)
-{
-    uint64_t one = 1;
-
-    if (write(m->kicks[q].fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
-        log_error("virtio-mmio: cannot signal queue %u: %s", q, strerror(errno));
-}
-
 /* Caller holds m->lock. */
 static void reset_locked(struct virtio_mmio *m)
 {
     struct virtio_device *dev = m->dev;
 
-    pthread_mutex_lock(&dev->lock);
-    if (dev->ops->reset)
-        dev->ops->reset(dev);
-    for (unsigned q = 0; q < dev->num_queues; q++)
-        virtqueue_reset(&dev->vqs[q], dev->queue_max_size);
-    dev->guest_features = 0;
-    pthread_mutex_unlock(&dev->lock);
-
+    virtio_device_reset(dev);
     m->status = 0;
     atomic_store(&m->needs_reset, false);
     m->device_features_sel = 0;
@@ -334,7 +290,7 @@ static void write_status(struct virtio_mmio *m, uint32_t value)
     /* Buffers made available before DRIVER_OK get processed now. */
     if (newly & VIRTIO_STATUS_DRIVER_OK)
         for (unsigned q = 0; q < dev->num_queues; q++)
-            kick(m, q);
+            virtio_kick(&m->kicks, q);
 }
 
 static void write_config(struct virtio_mmio *m, uint64_t off, uint32_t value, unsigned size)
@@ -376,7 +332,7 @@ static void write_register(struct virtio_mmio *m, uint64_t offset, uint32_t valu
         return;
     case REG_QUEUE_NOTIFY:
         if (value < dev->num_queues)
-            kick(m, value);
+            virtio_kick(&m->kicks, value);
         else
             TRACE(TRACE_GUEST_ERRORS, "%s: notify of queue %u", dev->name, value);
         return;
@@ -447,7 +403,7 @@ const struct mmio_ops virtio_mmio_mmio_ops = {
 
 int virtio_mmio_queue_notify_fd(const struct virtio_mmio *m, unsigned q)
 {
-    return q < m->dev->num_queues ? m->kicks[q].fd : -1;
+    return virtio_kick_fd(&m->kicks, q);
 }
 
 void virtio_mmio_reset(struct virtio_mmio *m)
@@ -461,13 +417,7 @@ void virtio_mmio_destroy(struct virtio_mmio *m)
 {
     if (!m)
         return;
-    for (unsigned q = 0; m->kicks && q < m->dev->num_queues; q++) {
-        if (m->kicks[q].fd >= 0) {
-            event_loop_del_fd(m->loop, m->kicks[q].fd);
-            close(m->kicks[q].fd);
-        }
-    }
-    free(m->kicks);
+    virtio_kicks_destroy(&m->kicks);
     m->dev->transport = NULL;
     m->dev->transport_opaque = NULL;
     pthread_mutex_destroy(&m->irq_lock);
@@ -479,30 +429,19 @@ int virtio_mmio_create(struct guest_mem *mem, struct event_loop *loop, struct ir
                        struct virtio_device *dev, struct virtio_mmio **out)
 {
     struct virtio_mmio *m = calloc(1, sizeof(*m));
-    if (!m || !(m->kicks = calloc(dev->num_queues, sizeof(*m->kicks)))) {
-        free(m);
+    if (!m) {
         log_error("%s: out of memory", dev->name);
         return -ENOMEM;
     }
     pthread_mutex_init(&m->lock, NULL);
     pthread_mutex_init(&m->irq_lock, NULL);
     m->mem = mem;
-    m->loop = loop;
     m->irq = irq;
     m->dev = dev;
-    for (unsigned q = 0; q < dev->num_queues; q++)
-        m->kicks[q] = (struct kick_source){.m = m, .q = q, .fd = -1};
-    for (unsigned q = 0; q < dev->num_queues; q++) {
-        int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-        int r = fd < 0 ? -errno : event_loop_add_fd(loop, fd, EPOLLIN, kick_ready, &m->kicks[q]);
-        if (r < 0) {
-            log_error("%s: cannot set up queue notification: %s", dev->name, strerror(-r));
-            if (fd >= 0)
-                close(fd);
-            virtio_mmio_destroy(m);
-            return r;
-        }
-        m->kicks[q].fd = fd;
+    int r = virtio_kicks_init(&m->kicks, dev, loop);
+    if (r < 0) {
+        virtio_mmio_destroy(m);
+        return r;
     }
     dev->mem = mem;
     dev->loop = loop;

@@ -5,11 +5,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
 
-#include "core/event_loop.h"
 #include "core/log.h"
 #include "devices/pci.h"
 #include "devices/virtio.h"
@@ -60,12 +56,6 @@
 #define ISR_QUEUE 1
 #define ISR_CONFIG 2
 
-struct kick_source {
-    struct virtio_pci *vp;
-    unsigned q;
-    int fd;
-};
-
 /*
  * Locks, outermost first: `lock` (transport registers) -> dev->lock (device and queues) ->
  * `isr_lock` and the PCI function's irq_lock (leaves). The event loop enters at dev->lock.
@@ -75,9 +65,8 @@ struct virtio_pci {
     pthread_mutex_t lock;
     pthread_mutex_t isr_lock;
     struct guest_mem *mem;
-    struct event_loop *loop;
     struct virtio_device *dev;
-    struct kick_source *kicks;
+    struct virtio_kicks kicks;
     uint8_t pci_cfg_cap; /* offset of the VIRTIO_PCI_CAP_PCI_CFG capability */
 
     uint32_t status;
@@ -143,32 +132,6 @@ static const struct virtio_transport_ops pci_transport_ops = {
     .set_needs_reset = transport_set_needs_reset,
 };
 
-/* ---- Kicks */
-
-static void kick_ready(void *opaque, uint32_t events)
-{
-    struct kick_source *k = opaque;
-    struct virtio_device *dev = k->vp->dev;
-    uint64_t count;
-    (void)events;
-
-    if (read(k->fd, &count, sizeof(count)) != sizeof(count))
-        return;
-    TRACE(TRACE_VIRTIO, "%s: queue %u kicked", dev->name, k->q);
-    pthread_mutex_lock(&dev->lock);
-    struct virtqueue *vq = &dev->vqs[k->q];
-    if (vq->ready && !vq->broken)
-        dev->ops->queue_notify(dev, k->q);
-    pthread_mutex_unlock(&dev->lock);
-}
-
-static void kick(struct virtio_pci *vp, unsigned q)
-{
-    uint64_t one = 1;
-    if (write(vp->kicks[q].fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
-        log_error("virtio-pci: cannot signal queue %u: %s", q, strerror(errno));
-}
-
 /* ---- Common configuration */
 
 /* Caller holds vp->lock. */
@@ -176,15 +139,9 @@ static void reset_locked(struct virtio_pci *vp)
 {
     struct virtio_device *dev = vp->dev;
 
-    pthread_mutex_lock(&dev->lock);
-    if (dev->ops->reset)
-        dev->ops->reset(dev);
-    for (unsigned q = 0; q < dev->num_queues; q++) {
-        virtqueue_reset(&dev->vqs[q], dev->queue_max_size);
+    virtio_device_reset(dev);
+    for (unsigned q = 0; q < dev->num_queues; q++)
         atomic_store(&vp->queue_vector[q], NO_VECTOR);
-    }
-    dev->guest_features = 0;
-    pthread_mutex_unlock(&dev->lock);
 
     vp->status = 0;
     atomic_store(&vp->needs_reset, false);
@@ -292,7 +249,7 @@ static void write_status(struct virtio_pci *vp, uint8_t value)
     vp->status = value & (uint8_t)~VIRTIO_STATUS_NEEDS_RESET;
     if (newly & VIRTIO_STATUS_DRIVER_OK)
         for (unsigned q = 0; q < dev->num_queues; q++)
-            kick(vp, q);
+            virtio_kick(&vp->kicks, q);
 }
 
 /* A vector beyond the table reads back as NO_VECTOR: how the driver learns it was refused. */
@@ -441,7 +398,7 @@ static void bar_write(void *opaque, uint64_t off, uint64_t v, unsigned size)
     if (off >= NOTIFY_OFFSET) {
         unsigned q = (unsigned)((off - NOTIFY_OFFSET) / NOTIFY_MULTIPLIER);
         if (q < dev->num_queues)
-            kick(vp, q);
+            virtio_kick(&vp->kicks, q);
         else
             TRACE(TRACE_GUEST_ERRORS, "%s: notify of queue %u", dev->name, q);
         return;
@@ -601,7 +558,7 @@ struct pci_device *virtio_pci_function(struct virtio_pci *vp)
 
 int virtio_pci_queue_notify_fd(const struct virtio_pci *vp, unsigned q)
 {
-    return q < vp->dev->num_queues ? vp->kicks[q].fd : -1;
+    return virtio_kick_fd(&vp->kicks, q);
 }
 
 bool virtio_pci_notify_addr(struct virtio_pci *vp, unsigned q, uint64_t *addr)
@@ -624,13 +581,7 @@ void virtio_pci_destroy(struct virtio_pci *vp)
 {
     if (!vp)
         return;
-    for (unsigned q = 0; vp->kicks && q < vp->dev->num_queues; q++) {
-        if (vp->kicks[q].fd >= 0) {
-            event_loop_del_fd(vp->loop, vp->kicks[q].fd);
-            close(vp->kicks[q].fd);
-        }
-    }
-    free(vp->kicks);
+    virtio_kicks_destroy(&vp->kicks);
     free((void *)vp->queue_vector);
     vp->dev->transport = NULL;
     vp->dev->transport_opaque = NULL;
@@ -649,10 +600,7 @@ int virtio_pci_create(struct guest_mem *mem, struct event_loop *loop, struct vir
         return -EINVAL;
     }
     struct virtio_pci *vp = calloc(1, sizeof(*vp));
-    if (!vp || !(vp->kicks = calloc(dev->num_queues, sizeof(*vp->kicks))) ||
-        !(vp->queue_vector = calloc(dev->num_queues, sizeof(*vp->queue_vector)))) {
-        if (vp)
-            free(vp->kicks);
+    if (!vp || !(vp->queue_vector = calloc(dev->num_queues, sizeof(*vp->queue_vector)))) {
         free(vp);
         log_error("%s: out of memory", dev->name);
         return -ENOMEM;
@@ -660,29 +608,17 @@ int virtio_pci_create(struct guest_mem *mem, struct event_loop *loop, struct vir
     pthread_mutex_init(&vp->lock, NULL);
     pthread_mutex_init(&vp->isr_lock, NULL);
     vp->mem = mem;
-    vp->loop = loop;
     vp->dev = dev;
     int r = build_function(vp);
     if (r < 0) {
         log_error("%s: cannot build the PCI function", dev->name);
-        for (unsigned q = 0; q < dev->num_queues; q++)
-            vp->kicks[q].fd = -1;
         virtio_pci_destroy(vp);
         return r;
     }
-    for (unsigned q = 0; q < dev->num_queues; q++)
-        vp->kicks[q] = (struct kick_source){.vp = vp, .q = q, .fd = -1};
-    for (unsigned q = 0; q < dev->num_queues; q++) {
-        int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-        r = fd < 0 ? -errno : event_loop_add_fd(loop, fd, EPOLLIN, kick_ready, &vp->kicks[q]);
-        if (r < 0) {
-            log_error("%s: cannot set up queue notification: %s", dev->name, strerror(-r));
-            if (fd >= 0)
-                close(fd);
-            virtio_pci_destroy(vp);
-            return r;
-        }
-        vp->kicks[q].fd = fd;
+    r = virtio_kicks_init(&vp->kicks, dev, loop);
+    if (r < 0) {
+        virtio_pci_destroy(vp);
+        return r;
     }
     dev->mem = mem;
     dev->loop = loop;
