@@ -34,9 +34,11 @@
 #define VIRTIO_BLK_ID_BYTES 20
 #define SECTOR_SIZE 512
 #define QUEUE_SIZE 256
-/* Reads the page cache holds are copied right on the event loop (see req_submit): up to this
- * many bytes per pass over the queue, so other devices on the loop wait at most ~0.1-0.2 ms. */
-#define INLINE_READ_BUDGET (2u << 20)
+/* Reads the page cache holds are copied right on the event loop (see read_inline): up to this
+ * many bytes per pass over the queue, so other devices on the loop wait at most ~0.1 ms. */
+#define INLINE_READ_BUDGET (1u << 20)
+/* Consecutive transfers merged into one preadv/pwritev (see run_add), up to this many bytes. */
+#define MERGE_MAX_BYTES (1u << 20)
 
 /* The leading fields of struct virtio_blk_config (5.2.4) that kvmu fills; little-endian. */
 struct virtio_blk_config {
@@ -87,6 +89,8 @@ struct blk_req {
     struct virtio_blk *b;
     unsigned gen;     /* the device generation it was popped in (see reset) */
     uint32_t written; /* payload bytes stored for the driver */
+    uint64_t len;     /* READ/WRITE payload bytes; for a merged run's first request, the run's */
+    struct blk_req *merged; /* requests whose transfer this one's iovecs also carry */
     struct blk_req *next_free;
     struct iovec iov[VIRTQ_MAX_SEGS];
     struct virtq_elem elem;
@@ -102,10 +106,11 @@ struct virtio_blk {
     struct blk_aio *aio; /* started with the first request; NULL: serve synchronously */
     bool aio_failed;
     struct blk_req *free_reqs;
-    unsigned inflight;          /* submitted to the workers in this generation */
-    struct blk_req *held_flush; /* a FLUSH waiting for the requests before it */
-    unsigned gen;               /* bumped by reset: older completions are dropped */
-    uint64_t inline_left;       /* bytes this pass may still read on the loop thread */
+    unsigned inflight;              /* submitted to the workers in this generation */
+    struct blk_req *held_flush;     /* a FLUSH waiting for the requests before it */
+    unsigned gen;                   /* bumped by reset: older completions are dropped */
+    uint64_t inline_left;           /* bytes this pass may still read on the loop thread */
+    struct blk_req *run, *run_tail; /* transfers being merged, submitted by the end of a pass */
 };
 
 static void blk_read_config(struct virtio_device *dev, uint32_t offset, void *buf, uint32_t len)
@@ -160,6 +165,16 @@ static void req_finish(struct virtio_blk *b, struct blk_req *r, uint8_t status)
 static void blk_complete(void *opaque, struct blk_aio_req *done);
 static void process_queue(struct virtio_blk *b);
 
+/* A request and the ones merged into it back to the free list, unanswered. */
+static void free_run(struct virtio_blk *b, struct blk_req *r)
+{
+    while (r) {
+        struct blk_req *next = r->merged;
+        req_free(b, r);
+        r = next;
+    }
+}
+
 static uint8_t status_of(const struct blk_req *r)
 {
     static const char *const names[] = {
@@ -184,36 +199,92 @@ static bool read_inline(struct virtio_blk *b, struct blk_req *r)
 {
     const struct blk_aio_req *a = &r->aio;
 
-    if (a->op != BLK_AIO_READ || r->written > b->inline_left)
+    if (a->op != BLK_AIO_READ || r->len > b->inline_left)
         return false;
     if (blockdev_preadv_nowait(b->bdev, a->iov, a->iovcnt, a->offset) < 0)
         return false;
-    b->inline_left -= r->written;
+    b->inline_left -= r->len;
     return true;
 }
 
-/* Hands a prepared transfer or flush to a worker; without a pool (no event loop, or it could
- * not start) it runs right here. */
-static void req_submit(struct virtio_blk *b, struct blk_req *r)
+/* The I/O threads, started with the first request; false: requests run synchronously (no
+ * event loop, or the pool could not start). */
+static bool pool_ready(struct virtio_blk *b)
 {
     if (!b->aio && !b->aio_failed && b->vdev.loop &&
         blk_aio_create(b->bdev, b->vdev.loop, BLK_AIO_DEFAULT_THREADS, blk_complete, b, &b->aio) <
             0)
         b->aio_failed = true;
-    if (b->aio && read_inline(b, r)) {
-        req_finish(b, r, VIRTIO_BLK_S_OK);
-        return;
+    return b->aio != NULL;
+}
+
+/* A request (with the ones merged into it) has run: each gets the shared status. */
+static void req_done(struct virtio_blk *b, struct blk_req *r)
+{
+    uint8_t status = status_of(r);
+
+    while (r) {
+        struct blk_req *next = r->merged;
+        if (status != VIRTIO_BLK_S_OK)
+            r->written = 0;
+        req_finish(b, r, status);
+        r = next;
     }
-    if (b->aio) {
+}
+
+/* Hands a prepared transfer or flush to a worker, or runs it right here without a pool. */
+static void req_submit(struct virtio_blk *b, struct blk_req *r)
+{
+    if (pool_ready(b)) {
         b->inflight++;
         blk_aio_submit(b->aio, &r->aio);
         return;
     }
-    struct blk_aio_req *a = &r->aio;
-    a->result = blk_aio_execute(b->bdev, a);
-    if (a->result < 0)
-        r->written = 0;
-    req_finish(b, r, status_of(r));
+    r->aio.result = blk_aio_execute(b->bdev, &r->aio);
+    req_done(b, r);
+}
+
+static void run_submit(struct virtio_blk *b)
+{
+    if (b->run)
+        req_submit(b, b->run);
+    b->run = b->run_tail = NULL;
+}
+
+/* Transfers popped in one pass that continue each other (same direction, the next byte) go to
+ * the workers as one preadv/pwritev, as QEMU's virtio-blk merges them: one wake-up and one
+ * system call for the run instead of one per request. The run's first request carries every
+ * iovec; the others only wait for its result. */
+static void run_add(struct virtio_blk *b, struct blk_req *r)
+{
+    struct blk_req *h = b->run;
+
+    if (h && h->aio.op == r->aio.op && h->aio.offset + h->len == r->aio.offset &&
+        h->aio.iovcnt + r->aio.iovcnt <= VIRTQ_MAX_SEGS && h->len + r->len <= MERGE_MAX_BYTES) {
+        memcpy(&h->iov[h->aio.iovcnt], r->aio.iov, (size_t)r->aio.iovcnt * sizeof(r->iov[0]));
+        h->aio.iovcnt += r->aio.iovcnt;
+        h->len += r->len;
+        b->run_tail->merged = r;
+        b->run_tail = r;
+        return;
+    }
+    run_submit(b);
+    b->run = b->run_tail = r;
+}
+
+/* A READ or WRITE: from the page cache at once if it can, else into the current run. */
+static void transfer_start(struct virtio_blk *b, struct blk_req *r)
+{
+    r->merged = NULL;
+    if (!pool_ready(b)) {
+        req_submit(b, r);
+        return;
+    }
+    if (read_inline(b, r)) {
+        req_finish(b, r, VIRTIO_BLK_S_OK);
+        return;
+    }
+    run_add(b, r);
 }
 
 /* A FLUSH covers the writes completed before it: it waits until everything submitted earlier
@@ -234,6 +305,7 @@ static void req_start(struct virtio_blk *b, struct blk_req *r)
     struct virtio_blk_req_header h;
 
     r->written = 0;
+    r->merged = NULL;
     if (e->out_len < sizeof(h) || e->in_len < 1 || e->in_len - 1 > UINT32_MAX) {
         /* No header or nowhere to put the status: hand the buffers back untouched. */
         TRACE(TRACE_GUEST_ERRORS, "virtio-blk: request without header or status byte dropped");
@@ -248,9 +320,7 @@ static void req_start(struct virtio_blk *b, struct blk_req *r)
     uint64_t out_len = e->out_len - sizeof(h);
     uint64_t in_len = e->in_len - 1; /* the status byte is the last writable byte */
 
-    switch (h.type) {
-    case VIRTIO_BLK_T_IN:
-    case VIRTIO_BLK_T_OUT: {
+    if (h.type == VIRTIO_BLK_T_IN || h.type == VIRTIO_BLK_T_OUT) {
         bool is_write = h.type == VIRTIO_BLK_T_OUT;
         uint64_t len = is_write ? out_len : in_len;
         if (!range_ok(b, h.sector, len)) {
@@ -287,9 +357,13 @@ static void req_start(struct virtio_blk *b, struct blk_req *r)
                                       .iovcnt = (int)n,
                                       .offset = h.sector * SECTOR_SIZE};
         r->written = is_write ? 0 : (uint32_t)len;
-        req_submit(b, r);
+        r->len = len;
+        transfer_start(b, r);
         return;
     }
+    /* Anything else is ordered after the transfers before it. */
+    run_submit(b);
+    switch (h.type) {
     case VIRTIO_BLK_T_FLUSH:
         r->aio = (struct blk_aio_req){.op = BLK_AIO_FLUSH};
         submit_flush(b, r);
@@ -356,6 +430,7 @@ static void process_queue(struct virtio_blk *b)
             r->gen = b->gen;
             req_start(b, r);
         }
+        run_submit(b);
         virtio_notify_used(&b->vdev, 0);
         /* While a FLUSH waits, kicks stay off: its completion resumes the queue. */
     } while (!b->held_flush && virtqueue_enable_notify(&b->vq));
@@ -371,13 +446,11 @@ static void blk_complete(void *opaque, struct blk_aio_req *done)
         struct blk_req *r = (struct blk_req *)done;
         done = done->next;
         if (r->gen != b->gen) {
-            req_free(b, r); /* popped before a reset: the driver forgot it */
+            free_run(b, r); /* popped before a reset: the driver forgot it */
             continue;
         }
         b->inflight--;
-        if (r->aio.result < 0)
-            r->written = 0;
-        req_finish(b, r, status_of(r));
+        req_done(b, r);
     }
     if (b->held_flush && !b->inflight) {
         struct blk_req *f = b->held_flush;
@@ -431,7 +504,7 @@ static void blk_destroy(struct virtio_device *dev)
 
     for (struct blk_aio_req *a = blk_aio_destroy(b->aio); a;) {
         struct blk_aio_req *next = a->next;
-        free(a);
+        free_run(b, (struct blk_req *)a); /* onto free_reqs, freed below */
         a = next;
     }
     free(b->held_flush);

@@ -460,9 +460,9 @@ static const struct blockdev_ops cached_ops = {.preadv = slow_preadv,
                                                .flush = slow_flush,
                                                .destroy = slow_destroy};
 
-/* Several requests made available with one kick: the transfers overlap on the I/O threads, the
- * FLUSH behind them starts only once every earlier write finished, and a read after the flush
- * sees the data. The vCPU side (the kick) returns at once. */
+/* Several requests made available with one kick: the transfers (not consecutive, so not merged)
+ * overlap on the I/O threads, the FLUSH behind them starts only once every earlier write
+ * finished, and a read after the flush sees the data. The vCPU side (the kick) returns at once. */
 static void test_requests_in_flight_and_flush_order(void **state)
 {
     struct fixture *f = *state;
@@ -479,7 +479,7 @@ static void test_requests_in_flight_and_flush_order(void **state)
     struct virtq_used *u = gptr(f, USED);
     for (unsigned i = 0; i <= NW; i++) {
         bool flush = i == NW;
-        uint32_t hdr[4] = {flush ? VIRTIO_BLK_T_FLUSH : VIRTIO_BLK_T_OUT, 0, 8 * i, 0};
+        uint32_t hdr[4] = {flush ? VIRTIO_BLK_T_FLUSH : VIRTIO_BLK_T_OUT, 0, 16 * i, 0};
         memcpy(gptr(f, HDR + 16 * i), hdr, sizeof(hdr));
         memset(gptr(f, DATA + 4096 * i), 0x10 + i, 4096);
         *(uint8_t *)gptr(f, STATUS_BYTE + i) = 0xee;
@@ -501,7 +501,7 @@ static void test_requests_in_flight_and_flush_order(void **state)
     assert_int_equal(d->active_at_flush, 0);
     /* The flush completed last. */
     assert_int_equal(u->ring[NW].id, 3 * NW);
-    assert_int_equal(d->data[8 * 512 * 3], 0x13);
+    assert_int_equal(d->data[16 * 512 * 3], 0x13);
     assert_true(f->irq);
 
     /* A reset while transfers are in flight waits for them and drops their completions. */
@@ -516,7 +516,7 @@ static void test_requests_in_flight_and_flush_order(void **state)
     assert_int_equal(u->idx, NW + 1); /* nothing pushed into the reset queue */
     /* And the device works again after the driver sets it up anew. */
     driver_init(f, default_features);
-    assert_int_equal(request(f, VIRTIO_BLK_T_IN, 8, 512, NULL), S_OK);
+    assert_int_equal(request(f, VIRTIO_BLK_T_IN, 16, 512, NULL), S_OK);
     assert_int_equal(*(uint8_t *)gptr(f, DATA), 0x11);
     virtio_mmio_destroy(f->m);
     virtio_device_destroy(f->vdev);
@@ -554,18 +554,19 @@ static void test_cached_reads_inline(void **state)
     assert_int_equal(d->nowait_refused, 1);
     assert_int_equal(d->reads_done, 1);
 
-    /* Three 1 MiB reads in one kick: two fit the budget of a pass, the third is handed off. */
+    /* Three 512 KiB reads in one kick (the first two consecutive, the third from sector 0
+     * again): two fit the budget of a pass, the third is handed off. */
     d->cached = true;
     struct virtq_avail *a = gptr(f, AVAIL);
     struct virtq_used *u = gptr(f, USED);
     uint16_t before = u->idx;
-    uint32_t hdr[4] = {VIRTIO_BLK_T_IN, 0, 0, 0};
-    memcpy(gptr(f, HDR), hdr, sizeof(hdr));
     for (unsigned i = 0; i < 3; i++) {
+        uint32_t hdr[4] = {VIRTIO_BLK_T_IN, 0, i == 1 ? 1024 : 0, 0};
+        memcpy(gptr(f, HDR + 16 * i), hdr, sizeof(hdr));
         *(uint8_t *)gptr(f, STATUS_BYTE + i) = 0xee;
-        set_desc(f, 3 * i, HDR, 16, VIRTQ_DESC_F_NEXT, 3 * i + 1);
-        set_desc(f, 3 * i + 1, BIG_DATA, DISK_SIZE, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE,
-                 3 * i + 2);
+        set_desc(f, 3 * i, HDR + 16 * i, 16, VIRTQ_DESC_F_NEXT, 3 * i + 1);
+        set_desc(f, 3 * i + 1, BIG_DATA + i * (512u << 10), 512u << 10,
+                 VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 3 * i + 2);
         set_desc(f, 3 * i + 2, STATUS_BYTE + i, 1, VIRTQ_DESC_F_WRITE, 0);
         a->ring[(a->idx + i) % QSIZE] = (uint16_t)(3 * i);
     }
@@ -578,11 +579,87 @@ static void test_cached_reads_inline(void **state)
         assert_int_equal(*(uint8_t *)gptr(f, STATUS_BYTE + i), S_OK);
     assert_int_equal(d->nowait_reads, 3);
     assert_int_equal(d->reads_done, 2);
-    assert_int_equal(*(uint8_t *)gptr(f, BIG_DATA + DISK_SIZE - 1), (uint8_t)(DISK_SIZE / 512 - 1));
+    assert_int_equal(*(uint8_t *)gptr(f, BIG_DATA + (512u << 10)), 1024 & 0xff);
+    assert_int_equal(*(uint8_t *)gptr(f, BIG_DATA + 2 * (512u << 10) + 512), 1);
 
     /* Writes never take that path. */
     assert_int_equal(request(f, VIRTIO_BLK_T_OUT, 3, 512, NULL), S_OK);
     assert_int_equal(d->writes_done, 1);
+    virtio_mmio_destroy(f->m);
+    virtio_device_destroy(f->vdev);
+    pthread_mutex_destroy(&d->lock);
+    test_free(d);
+}
+
+/* Request i of a batch: header, 4 KiB at DATA + 4096 i (no data for a FLUSH), status byte. */
+static void batch_req(struct fixture *f, unsigned i, uint32_t type, uint64_t sector, uint8_t fill)
+{
+    bool flush = type == VIRTIO_BLK_T_FLUSH;
+    uint32_t hdr[4] = {type, 0, (uint32_t)sector, 0};
+    memcpy(gptr(f, HDR + 16 * i), hdr, sizeof(hdr));
+    memset(gptr(f, DATA + 4096 * i), fill, 4096);
+    *(uint8_t *)gptr(f, STATUS_BYTE + i) = 0xee;
+    set_desc(f, 3 * i, HDR + 16 * i, 16, VIRTQ_DESC_F_NEXT, 3 * i + (flush ? 2 : 1));
+    set_desc(f, 3 * i + 1, DATA + 4096 * i, 4096,
+             VIRTQ_DESC_F_NEXT | (type == VIRTIO_BLK_T_IN ? VIRTQ_DESC_F_WRITE : 0), 3 * i + 2);
+    set_desc(f, 3 * i + 2, STATUS_BYTE + i, 1, VIRTQ_DESC_F_WRITE, 0);
+    struct virtq_avail *a = gptr(f, AVAIL);
+    a->ring[(a->idx + i) % QSIZE] = (uint16_t)(3 * i);
+}
+
+/* Makes n batch requests available with one kick and waits for all of them. */
+static void batch_run(struct fixture *f, unsigned n)
+{
+    struct virtq_avail *a = gptr(f, AVAIL);
+    struct virtq_used *u = gptr(f, USED);
+    uint16_t before = u->idx;
+    __atomic_store_n(&a->idx, (uint16_t)(a->idx + n), __ATOMIC_RELEASE);
+    wr(f, 0x50, 0);
+    for (int i = 0; i < 200 && __atomic_load_n(&u->idx, __ATOMIC_ACQUIRE) != before + n; i++)
+        assert_true(event_loop_run_once(f->loop, 100) >= 0);
+    assert_int_equal(u->idx, (uint16_t)(before + n));
+    for (unsigned i = 0; i < n; i++)
+        assert_int_equal(*(uint8_t *)gptr(f, STATUS_BYTE + i), S_OK);
+}
+
+/* Consecutive transfers of one kick reach the disk as one call; a FLUSH ends the run (it is
+ * ordered after it), and so does a gap or a change of direction. */
+static void test_consecutive_transfers_merged(void **state)
+{
+    struct fixture *f = *state;
+    struct slow_disk *d = test_calloc(1, sizeof(*d));
+    d->bdev = (struct blockdev){.ops = &slow_ops, .size = DISK_SIZE};
+    pthread_mutex_init(&d->lock, NULL);
+    assert_int_equal(virtio_blk_create(&d->bdev, "merge", &f->vdev), 0);
+    struct irq_line line = {.set = irq_set, .opaque = f, .num = 1};
+    assert_int_equal(virtio_mmio_create(&f->mem, f->loop, line, f->vdev, &f->m), 0);
+    driver_init(f, default_features);
+
+    batch_req(f, 0, VIRTIO_BLK_T_OUT, 0, 0x21);
+    batch_req(f, 1, VIRTIO_BLK_T_OUT, 8, 0x22);
+    batch_req(f, 2, VIRTIO_BLK_T_OUT, 16, 0x23);
+    batch_req(f, 3, VIRTIO_BLK_T_FLUSH, 0, 0);
+    batch_req(f, 4, VIRTIO_BLK_T_OUT, 24, 0x24);
+    batch_run(f, 5);
+    assert_int_equal(d->writes_done, 2);
+    assert_int_equal(d->writes_done_at_flush, 1);
+    assert_int_equal(d->data[0], 0x21);
+    assert_int_equal(d->data[8 * 512 + 4095], 0x22);
+    assert_int_equal(d->data[16 * 512], 0x23);
+    assert_int_equal(d->data[24 * 512 + 4095], 0x24);
+
+    /* Reads 0 and 8 merge; 24 does not follow 8; the write at 32 is the other direction. */
+    batch_req(f, 0, VIRTIO_BLK_T_IN, 0, 0);
+    batch_req(f, 1, VIRTIO_BLK_T_IN, 8, 0);
+    batch_req(f, 2, VIRTIO_BLK_T_IN, 24, 0);
+    batch_req(f, 3, VIRTIO_BLK_T_OUT, 32, 0x25);
+    batch_run(f, 4);
+    assert_int_equal(d->reads_done, 2);
+    assert_int_equal(d->writes_done, 3);
+    assert_int_equal(*(uint8_t *)gptr(f, DATA + 4095), 0x21);
+    assert_int_equal(*(uint8_t *)gptr(f, DATA + 4096), 0x22);
+    assert_int_equal(*(uint8_t *)gptr(f, DATA + 2 * 4096 + 4095), 0x24);
+    assert_int_equal(d->data[32 * 512], 0x25);
     virtio_mmio_destroy(f->m);
     virtio_device_destroy(f->vdev);
     pthread_mutex_destroy(&d->lock);
@@ -679,6 +756,7 @@ int main(void)
         T(test_bad_ring_address_needs_reset),
         T(test_requests_in_flight_and_flush_order),
         T(test_cached_reads_inline),
+        T(test_consecutive_transfers_merged),
         T(test_discard_and_write_zeroes),
     };
 #undef T
