@@ -5,8 +5,9 @@
 # warm; nothing passes or fails):
 #   x86-64 (KVM, -M pc, virtio-blk-pci): our own polling driver in a tiny PVH guest
 #     (blk_guest.c), the same binary under kvmu and `qemu-system-x86_64 -enable-kvm`
-#     (disable-legacy=on, so both show a modern 1af4:1042 function): sequential write and
-#     read in 128 KiB requests at depth 4, 4 KiB random reads at depth 32. Linux userspace
+#     (disable-legacy=on, so both show a modern 1af4:1042 function): sequential write (with
+#     FLUSH negotiated, so both cache writes and sync once at the end) and read in 128 KiB
+#     requests at depth 4, 4 KiB random reads at depth 32. Linux userspace
 #     cannot run under this machine's KVM (no guest syscalls), hence the tiny guest.
 #   RISC-V (`virt`, virtio-blk over virtio-mmio): Linux guest, busybox dd with O_DIRECT
 #     (1 MiB blocks) and 4 KiB O_DIRECT random reads at depth 1 (rand-read.c), under kvmu
