@@ -37,19 +37,25 @@ struct blk_aio {
 
 int blk_aio_execute(struct blockdev *bdev, const struct blk_aio_req *r)
 {
+    int ret;
     switch (r->op) {
     case BLK_AIO_READ:
         return blockdev_preadv(bdev, r->iov, r->iovcnt, r->offset);
-    case BLK_AIO_WRITE:
-        return blockdev_pwritev(bdev, r->iov, r->iovcnt, r->offset);
     case BLK_AIO_FLUSH:
         return blockdev_flush(bdev);
+    case BLK_AIO_WRITE:
+        ret = blockdev_pwritev(bdev, r->iov, r->iovcnt, r->offset);
+        break;
     case BLK_AIO_DISCARD:
-        return blockdev_discard(bdev, r->offset, r->len);
+        ret = blockdev_discard(bdev, r->offset, r->len);
+        break;
     case BLK_AIO_WRITE_ZEROES:
-        return blockdev_write_zeroes(bdev, r->offset, r->len, r->unmap);
+        ret = blockdev_write_zeroes(bdev, r->offset, r->len, r->unmap);
+        break;
+    default:
+        return -EINVAL;
     }
-    return -EINVAL;
+    return ret == 0 && r->sync ? blockdev_flush(bdev) : ret;
 }
 
 static void *worker(void *opaque)

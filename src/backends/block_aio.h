@@ -31,6 +31,7 @@ struct blk_aio_req {
     uint64_t offset;
     uint64_t len; /* DISCARD and WRITE_ZEROES (no iovecs) */
     bool unmap;   /* WRITE_ZEROES may deallocate */
+    bool sync;    /* WRITE, WRITE_ZEROES, DISCARD: durable before completion (write-through) */
     int result;   /* 0 or -errno, set before completion */
     struct blk_aio_req *next;
 };

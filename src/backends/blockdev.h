@@ -34,7 +34,8 @@ struct blockdev {
     const struct blockdev_ops *ops;
     uint64_t size; /* bytes */
     bool readonly;
-    bool discard; /* -drive discard=unmap: pass guest discards to the file (default: ignore) */
+    bool discard;      /* -drive discard=unmap: pass guest discards to the file (default: ignore) */
+    bool writethrough; /* -drive cache=writethrough|directsync: every write durable at once */
 };
 
 /*

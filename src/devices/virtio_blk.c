@@ -209,6 +209,13 @@ static bool read_inline(struct virtio_blk *b, struct blk_req *r)
 
 /* The I/O threads, started with the first request; false: requests run synchronously (no
  * event loop, or the pool could not start). */
+/* Without a negotiated FLUSH the driver cannot ask for durability, so (as QEMU does) every
+ * write is written through; also for -drive cache=writethrough|directsync. */
+static bool write_through(const struct virtio_blk *b)
+{
+    return b->bdev->writethrough || !virtio_has_feature(&b->vdev, VIRTIO_BLK_F_FLUSH);
+}
+
 static bool pool_ready(struct virtio_blk *b)
 {
     if (!b->aio && !b->aio_failed && b->vdev.loop &&
@@ -355,7 +362,8 @@ static void req_start(struct virtio_blk *b, struct blk_req *r)
         r->aio = (struct blk_aio_req){.op = is_write ? BLK_AIO_WRITE : BLK_AIO_READ,
                                       .iov = r->iov,
                                       .iovcnt = (int)n,
-                                      .offset = h.sector * SECTOR_SIZE};
+                                      .offset = h.sector * SECTOR_SIZE,
+                                      .sync = is_write && write_through(b)};
         r->written = is_write ? 0 : (uint32_t)len;
         r->len = len;
         transfer_start(b, r);
@@ -393,6 +401,7 @@ static void req_start(struct virtio_blk *b, struct blk_req *r)
             .offset = range.sector * SECTOR_SIZE,
             .len = (uint64_t)range.num_sectors * SECTOR_SIZE,
             .unmap = range.flags & VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP,
+            .sync = write_through(b),
         };
         req_submit(b, r);
         return;

@@ -94,6 +94,8 @@ int board_disk_open(const struct drive_config *d, struct board_disk *disk)
     if (r < 0)
         return r;
     disk->bdev->discard = d->discard_unmap;
+    disk->bdev->writethrough =
+        d->cache && (!strcmp(d->cache, "writethrough") || !strcmp(d->cache, "directsync"));
     return virtio_blk_create(disk->bdev, d->id ? d->id : "", &disk->vdev);
 }
 

@@ -524,6 +524,46 @@ static void test_requests_in_flight_and_flush_order(void **state)
     test_free(d);
 }
 
+/* A driver that did not accept FLUSH cannot ask for durability: every write is flushed before
+ * it completes (QEMU's write-through). With FLUSH accepted, writes complete without one; with
+ * -drive cache=writethrough (bdev->writethrough) they are flushed again. */
+static void test_write_through_without_flush(void **state)
+{
+    struct fixture *f = *state;
+    struct slow_disk *d = test_calloc(1, sizeof(*d));
+    d->bdev = (struct blockdev){.ops = &slow_ops, .size = DISK_SIZE};
+    pthread_mutex_init(&d->lock, NULL);
+    assert_int_equal(virtio_blk_create(&d->bdev, "wt", &f->vdev), 0);
+    struct irq_line line = {.set = irq_set, .opaque = f, .num = 1};
+    assert_int_equal(virtio_mmio_create(&f->mem, f->loop, line, f->vdev, &f->m), 0);
+
+    driver_init(f, default_features & ~VIRTIO_FEATURE(F_FLUSH));
+    memset(gptr(f, DATA), 0x5a, 512);
+    assert_int_equal(request(f, VIRTIO_BLK_T_OUT, 3, 512, NULL), S_OK);
+    assert_int_equal(d->writes_done, 1);
+    assert_int_equal(d->flushes, 1);
+    assert_int_equal(d->writes_done_at_flush, 1);
+
+    driver_init(f, default_features);
+    assert_int_equal(request(f, VIRTIO_BLK_T_OUT, 4, 512, NULL), S_OK);
+    assert_int_equal(d->writes_done, 2);
+    assert_int_equal(d->flushes, 1);
+
+    d->bdev.writethrough = true;
+    assert_int_equal(request(f, VIRTIO_BLK_T_OUT, 5, 512, NULL), S_OK);
+    assert_int_equal(d->flushes, 2);
+    assert_int_equal(d->writes_done_at_flush, 3);
+    /* Reads never flush. */
+    assert_int_equal(request(f, VIRTIO_BLK_T_IN, 3, 512, NULL), S_OK);
+    assert_int_equal(d->flushes, 2);
+    assert_int_equal(d->data[3 * 512], 0x5a);
+
+    virtio_mmio_destroy(f->m);
+    virtio_device_destroy(f->vdev);
+    pthread_mutex_destroy(&d->lock);
+    test_free(d);
+}
+
 /* Reads the backend can serve without waiting finish on the loop thread during the kick, up to
  * a budget per pass; the rest, and reads it refuses, go to the I/O threads. */
 static void test_cached_reads_inline(void **state)
@@ -758,6 +798,7 @@ int main(void)
         T(test_cached_reads_inline),
         T(test_consecutive_transfers_merged),
         T(test_discard_and_write_zeroes),
+        T(test_write_through_without_flush),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
