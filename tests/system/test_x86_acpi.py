@@ -33,5 +33,9 @@ def test_acpi_tables_disassemble(tmp_path):
                 assert bad not in text, f"{table.name}: iasl reports a problem:\n{text}"
     dsdt = (tmp_path / "dsdt.dsl").read_text()
     assert "_S5" in dsdt
+    # The ISA devices, so a guest's ACPI PNP layer binds COM1 with IRQ 4 (as on QEMU's boards).
+    com1 = dsdt[dsdt.index("Device (COM1)"):dsdt.index("Device (KBD)")]
+    assert 'EisaId ("PNP0501")' in com1 and "0x03F8" in com1 and "{4}" in com1, com1
+    assert 'EisaId ("PNP0303")' in dsdt and 'EisaId ("PNP0B00")' in dsdt
     madt = (tmp_path / "apic.dsl").read_text()
     assert madt.count("Processor Local APIC") == 4

@@ -37,8 +37,6 @@
 #define DEFAULT_RAM (128ull << 20)
 #define MiB (1ull << 20)
 
-#define COM1_PORT 0x3f8
-#define COM1_IRQ 4
 #define COM_REGION_SIZE 8
 #define ACPI_PM_PORT 0x600
 #define ACPI_RESET_PORT 0xcf9
@@ -87,7 +85,7 @@ static int create_serial(struct vm *vm, struct microvm *b)
     int r = board_create_serial(vm, &b->serial);
     if (r < 0)
         return r;
-    return uart16550_create(b->serial, gsi_line(vm, COM1_IRQ), &b->uart);
+    return uart16550_create(b->serial, gsi_line(vm, X86_COM1_IRQ), &b->uart);
 }
 
 static int add_pio(struct vm *vm, uint64_t port, uint64_t size, const struct mmio_ops *ops,
@@ -145,7 +143,7 @@ static int create_devices(struct vm *vm, struct microvm *b)
     int r = create_serial(vm, b);
     if (r < 0)
         return r;
-    r = add_pio(vm, COM1_PORT, COM_REGION_SIZE, &uart16550_mmio_ops, b->uart, "com1");
+    r = add_pio(vm, X86_COM1_PORT, COM_REGION_SIZE, &uart16550_mmio_ops, b->uart, "com1");
     if (r < 0)
         return r;
 

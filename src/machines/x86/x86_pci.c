@@ -13,6 +13,7 @@
 #include "devices/pci_host.h"
 #include "devices/virtio_pci.h"
 #include "machines/board_common.h"
+#include "machines/x86/aml.h"
 
 #define MAX_DISKS (PCI_HOST_SLOTS - 1)
 #define AML_MAX 4096
@@ -48,73 +49,7 @@ static void msi_send(void *opaque, uint64_t addr, uint32_t data)
               (unsigned long long)addr);
 }
 
-/* ---- AML (ACPI 6.x, chapter 20), just what \_SB.PCI0 needs. */
-
-struct aml {
-    uint8_t *p;
-    size_t len, cap;
-    bool overflow;
-};
-
-static void aml_bytes(struct aml *a, const void *b, size_t n)
-{
-    if (a->len + n > a->cap) {
-        a->overflow = true;
-        return;
-    }
-    memcpy(a->p + a->len, b, n);
-    a->len += n;
-}
-
-static void aml_byte(struct aml *a, uint8_t b)
-{
-    aml_bytes(a, &b, 1);
-}
-
-static void aml_le(struct aml *a, uint64_t v, unsigned n)
-{
-    for (unsigned i = 0; i < n; i++)
-        aml_byte(a, (uint8_t)(v >> (8 * i)));
-}
-
-/* An integer in its shortest encoding. */
-static void aml_int(struct aml *a, uint32_t v)
-{
-    if (v <= 1) {
-        aml_byte(a, (uint8_t)v); /* ZeroOp / OneOp */
-    } else if (v <= 0xff) {
-        aml_byte(a, 0x0a);
-        aml_byte(a, (uint8_t)v);
-    } else if (v <= 0xffff) {
-        aml_byte(a, 0x0b);
-        aml_le(a, v, 2);
-    } else {
-        aml_byte(a, 0x0c);
-        aml_le(a, v, 4);
-    }
-}
-
-/* op, PkgLength, then `body` (PkgLength counts its own bytes and the body). */
-static void aml_pkg(struct aml *a, const uint8_t *op, size_t oplen, const struct aml *body)
-{
-    size_t n = body->len, total;
-    unsigned nbytes = n + 1 < 0x40 ? 1 : n + 2 < 0x1000 ? 2 : 3;
-    total = n + nbytes;
-    aml_bytes(a, op, oplen);
-    if (nbytes == 1) {
-        aml_byte(a, (uint8_t)total);
-    } else {
-        aml_byte(a, (uint8_t)((nbytes - 1) << 6 | (total & 0xf)));
-        for (unsigned i = 1; i < nbytes; i++)
-            aml_byte(a, (uint8_t)(total >> (4 + 8 * (i - 1))));
-    }
-    aml_bytes(a, body->p, body->len);
-    a->overflow |= body->overflow;
-}
-
-#define AML_SCRATCH(name, size)                                                                    \
-    uint8_t name##_buf[size];                                                                      \
-    struct aml name = {.p = name##_buf, .cap = size}
+/* ---- AML for \_SB.PCI0 (aml.h) */
 
 /* Word Address Space Descriptor (6.4.3.5.3): bus numbers or an I/O range the bridge decodes. */
 static void res_word(struct aml *a, uint8_t type, uint8_t type_flags, uint16_t min, uint16_t max)
@@ -148,17 +83,7 @@ static void build_crs(struct aml *a)
     aml_le(&res, X86_PCI_MMIO_END - 1, 4);
     aml_le(&res, 0, 4);
     aml_le(&res, X86_PCI_MMIO_END - X86_PCI_MMIO_BASE, 4);
-    static const uint8_t end[] = {0x79, 0x00};
-    aml_bytes(&res, end, sizeof(end));
-
-    AML_SCRATCH(buf, 160);
-    aml_int(&buf, (uint32_t)res.len);
-    aml_bytes(&buf, res.p, res.len);
-    buf.overflow |= res.overflow;
-    static const uint8_t name[] = {0x08, '_', 'C', 'R', 'S'};
-    aml_bytes(a, name, sizeof(name));
-    static const uint8_t buffer_op = 0x11;
-    aml_pkg(a, &buffer_op, 1, &buf);
+    aml_crs(a, &res);
 }
 
 /* _PRT: slot s, pin p -> GSI 16 + (s + p) % 4, the host's swizzle (6.2.13). */
@@ -180,8 +105,7 @@ static void build_prt(struct aml *a)
         }
     }
     list.p[0] = (uint8_t)n;
-    static const uint8_t name[] = {0x08, '_', 'P', 'R', 'T'};
-    aml_bytes(a, name, sizeof(name));
+    aml_name(a, "_PRT");
     static const uint8_t package_op = 0x12;
     aml_pkg(a, &package_op, 1, &list);
 }
@@ -189,30 +113,20 @@ static void build_prt(struct aml *a)
 static int build_aml(struct x86_pci *p)
 {
     AML_SCRATCH(dev, 3072);
-    /* Name (_HID, EisaId ("PNP0A03")): a PCI host bridge. */
-    static const uint8_t hid[] = {0x08, '_', 'H', 'I', 'D', 0x0c, 0x41, 0xd0, 0x0a, 0x03};
-    aml_bytes(&dev, hid, sizeof(hid));
-    static const uint8_t uid[] = {0x08, '_', 'U', 'I', 'D', 0x00};
-    aml_bytes(&dev, uid, sizeof(uid));
-    static const uint8_t bbn[] = {0x08, '_', 'B', 'B', 'N', 0x00};
-    aml_bytes(&dev, bbn, sizeof(bbn));
+    aml_name(&dev, "_HID");
+    aml_eisaid(&dev, "PNP0A03"); /* a PCI host bridge */
+    aml_name(&dev, "_UID");
+    aml_int(&dev, 0);
+    aml_name(&dev, "_BBN");
+    aml_int(&dev, 0);
     build_crs(&dev);
     build_prt(&dev);
 
     /* Scope (\_SB) { Device (PCI0) { ... } } */
-    AML_SCRATCH(devbody, 3100);
-    static const uint8_t pci0[] = {'P', 'C', 'I', '0'};
-    aml_bytes(&devbody, pci0, sizeof(pci0));
-    aml_bytes(&devbody, dev.p, dev.len);
-    devbody.overflow |= dev.overflow;
     AML_SCRATCH(sb, 3200);
-    static const uint8_t sb_name[] = {'\\', '_', 'S', 'B', '_'};
-    aml_bytes(&sb, sb_name, sizeof(sb_name));
-    static const uint8_t device_op[] = {0x5b, 0x82};
-    aml_pkg(&sb, device_op, sizeof(device_op), &devbody);
+    aml_device(&sb, "PCI0", &dev);
     AML_SCRATCH(scope, 3300);
-    static const uint8_t scope_op = 0x10;
-    aml_pkg(&scope, &scope_op, 1, &sb);
+    aml_scope_sb(&scope, &sb);
 
     if (scope.overflow || scope.len > sizeof(p->aml)) {
         log_error("x86: the PCI AML does not fit");

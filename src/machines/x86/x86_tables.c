@@ -12,6 +12,9 @@
 
 #include "core/log.h"
 #include "devices/acpi_pm.h"
+#include "devices/i8042.h"
+#include "devices/mc146818.h"
+#include "machines/x86/aml.h"
 #include "machines/x86/x86_boot.h"
 
 static void put16(uint8_t *p, uint16_t v)
@@ -181,7 +184,49 @@ static void gas_io(uint8_t *g, uint8_t bits, uint8_t access, uint64_t port)
     put64(g + 4, port);
 }
 
-/* DefinitionBlock with Name (_S5, Package () {5, 5, 0, 0}): SLP_TYP for soft-off. */
+/*
+ * Scope (\_SB) with the ISA devices both x86 boards have, so the guest's ACPI PNP layer binds
+ * them with their resources, as on QEMU's boards. Without COM1 here a Linux built with
+ * SERIAL_8250_DETECT_IRQ (defconfig) probes the IRQ by hand, which can come back 0 and leave
+ * the console polled. Returns the length, 0 if it does not fit.
+ */
+#define ISA_AML_MAX 320
+static size_t build_isa_aml(uint8_t *out)
+{
+    static const struct {
+        char seg[5], hid[8];
+        uint16_t port[2];
+        uint8_t len[2];
+        uint8_t irq;
+    } devs[] = {
+        {"COM1", "PNP0501", {X86_COM1_PORT}, {8}, X86_COM1_IRQ},
+        {"KBD_", "PNP0303", {I8042_DATA_PORT, I8042_CMD_PORT}, {1, 1}, X86_KBD_IRQ},
+        {"RTC_", "PNP0B00", {MC146818_PORT}, {MC146818_REGION_SIZE}, X86_RTC_IRQ},
+    };
+    AML_SCRATCH(sb, ISA_AML_MAX);
+    for (size_t i = 0; i < sizeof(devs) / sizeof(devs[0]); i++) {
+        AML_SCRATCH(res, 32);
+        for (int j = 0; j < 2 && devs[i].len[j]; j++)
+            aml_res_io(&res, devs[i].port[j], devs[i].len[j]);
+        aml_res_irq(&res, devs[i].irq);
+        AML_SCRATCH(body, 96);
+        aml_name(&body, "_HID");
+        aml_eisaid(&body, devs[i].hid);
+        aml_name(&body, "_UID");
+        aml_int(&body, 1);
+        aml_crs(&body, &res);
+        aml_device(&sb, devs[i].seg, &body);
+    }
+    AML_SCRATCH(scope, ISA_AML_MAX);
+    aml_scope_sb(&scope, &sb);
+    if (scope.overflow)
+        return 0;
+    memcpy(out, scope.p, scope.len);
+    return scope.len;
+}
+
+/* DefinitionBlock with Name (_S5, Package () {5, 5, 0, 0}): SLP_TYP for soft-off, the ISA
+ * devices, then the board's own AML. */
 static size_t build_dsdt(uint8_t *t, const struct x86_tables_info *ti)
 {
     static const uint8_t aml[] = {
@@ -194,11 +239,14 @@ static size_t build_dsdt(uint8_t *t, const struct x86_tables_info *ti)
         0x0a, ACPI_SLP_TYP_S5,
         0x00, 0x00, /* SLP_TYPa, SLP_TYPb */
     };
-    uint32_t len = ACPI_HDR + sizeof(aml) + (uint32_t)ti->dsdt_aml_len;
+    uint8_t isa[ISA_AML_MAX];
+    size_t isa_len = build_isa_aml(isa);
+    uint32_t len = ACPI_HDR + sizeof(aml) + (uint32_t)isa_len + (uint32_t)ti->dsdt_aml_len;
     acpi_header(t, "DSDT", len, 2);
     memcpy(t + ACPI_HDR, aml, sizeof(aml));
+    memcpy(t + ACPI_HDR + sizeof(aml), isa, isa_len);
     if (ti->dsdt_aml_len)
-        memcpy(t + ACPI_HDR + sizeof(aml), ti->dsdt_aml, ti->dsdt_aml_len);
+        memcpy(t + ACPI_HDR + sizeof(aml) + isa_len, ti->dsdt_aml, ti->dsdt_aml_len);
     acpi_checksum(t, len);
     return len;
 }
@@ -301,7 +349,7 @@ static size_t align16(size_t n)
 int x86_acpi_build(uint8_t *buf, size_t size, uint32_t addr, const struct x86_tables_info *t)
 {
     size_t need = 36 + 4 * (ACPI_HDR + 8 * 4) + FADT_LEN + FACS_LEN + 64 + ACPI_HDR + 64 +
-                  ACPI_HDR + 8 + t->cpus->count * 8 + 64 + 256 + t->dsdt_aml_len;
+                  ACPI_HDR + 8 + t->cpus->count * 8 + 64 + 256 + ISA_AML_MAX + t->dsdt_aml_len;
     if (need > size)
         return -ENOSPC;
     memset(buf, 0, need);

@@ -17,6 +17,11 @@
 #define X86_LAPIC_ADDR 0xfee00000u
 #define X86_IOAPIC_PINS 24
 #define X86_SCI_IRQ 9
+/* COM1, as on every PC; the DSDT describes it (PNP0501). */
+#define X86_COM1_PORT 0x3f8
+#define X86_COM1_IRQ 4
+#define X86_RTC_IRQ 8
+#define X86_KBD_IRQ 1
 
 struct x86_tables_info {
     const struct x86_cpus *cpus;
