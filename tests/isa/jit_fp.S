@@ -237,4 +237,40 @@ test_main:
     csrr a1, fflags
     CHECK(a0, FP_BOXED_S(0x7fc00000))
     CHECK(a1, FFLAG_NX)
+    /* A loop whose body clears fflags after an inexact add: every iteration's add must set NX
+     * again (a loop head that assumed NX from its entry check would miss it). The jump makes
+     * the loop a block of its own, entered with NX set. */
+    CASE
+    li s1, 3
+    li s2, 0
+    FP_LOAD_D(fa1, D_ONE)
+    FP_LOAD_D(fa2, D_EPS60)
+    csrwi fflags, FFLAG_NX
+    j 1f
+1:  fadd.d fa3, fa1, fa2
+    frflags a2
+    csrwi fflags, 0
+    add s2, s2, a2
+    addi s1, s1, -1
+    bnez s1, 1b
+    CHECK(s2, 3 * FFLAG_NX)
+    /* Nested loops inside one block (heads that are not the block's first instruction), FP
+     * and integer registers live across both back edges. */
+    CASE
+    li s1, 0
+    FP_LOAD_D(fa1, D_ONE)
+    FP_LOAD_D(fa4, 0)
+    li t0, 5
+    csrwi fflags, FFLAG_NX
+2:  li t1, 3
+    fadd.d fa4, fa4, fa1
+1:  addi s1, s1, 1
+    fadd.d fa4, fa4, fa1
+    addi t1, t1, -1
+    bnez t1, 1b
+    addi t0, t0, -1
+    bnez t0, 2b
+    CHECK(s1, 15)
+    fmv.x.d a0, fa4
+    CHECK(a0, 0x4034000000000000) /* 20.0 */
     PASS

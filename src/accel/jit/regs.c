@@ -135,6 +135,19 @@ void tr_fbox_update(struct tr *t, const struct rv_insn *d)
         t->fboxed &= ~(1u << d->rd);
 }
 
+/* The target of a branch or jal that goes back (or to itself), else -1. */
+static int64_t back_target(const struct rv_insn *d, unsigned off)
+{
+    bool jump = (d->op >= RV_OP_BEQ && d->op <= RV_OP_BGEU) || d->op == RV_OP_JAL;
+    return jump && d->imm <= 0 ? (int64_t)off + d->imm : -1;
+}
+
+bool tr_is_head(const struct tr *t, unsigned off)
+{
+    unsigned bit = (off - t->start) / 2;
+    return off > t->start && bit < TR_SPAN_BITS && (t->head_plan[bit / 64] >> (bit % 64) & 1);
+}
+
 /* A branch or jal back to the block's first instruction: the block is a loop. */
 static bool jumps_to(const struct rv_insn *d, unsigned off, unsigned start)
 {
@@ -156,7 +169,11 @@ void tr_regs_plan(struct tr *t, unsigned max_insns)
     t->cached = t->loaded = t->dirty = 0;
     t->fcached = t->floaded = t->fdirty = 0;
     t->self_loop = false;
+    uint64_t starts[TR_SPAN_BITS / 64] = {0}, targets[TR_SPAN_BITS / 64] = {0};
     for (unsigned n = 0; n < max_insns && off + 4 <= RV_PAGE_SIZE; n++) {
+        unsigned bit = (off - t->off) / 2;
+        if (bit < TR_SPAN_BITS)
+            starts[bit / 64] |= 1ull << (bit % 64);
         uint16_t lo, hi = 0;
         memcpy(&lo, t->p->host + off, 2);
         if ((lo & 3) == 3)
@@ -189,10 +206,19 @@ void tr_regs_plan(struct tr *t, unsigned max_insns)
         written |= 1u << d.rd;
         if (jumps_to(&d, off, t->off))
             t->self_loop = true;
+        int64_t back = back_target(&d, off);
+        if (back > (int64_t)t->off) {
+            unsigned tb = (unsigned)(back - t->off) / 2;
+            if (tb < TR_SPAN_BITS)
+                targets[tb / 64] |= 1ull << (tb % 64);
+        }
         if (ends_plan(d.op))
             break;
         off += d.len;
     }
+    /* Backward targets inside the block that are instructions of it (as decoded here). */
+    for (unsigned k = 0; k < TR_SPAN_BITS / 64; k++)
+        t->head_plan[k] = starts[k] & targets[k];
     uses[0] = 0;
     int i = 0;
     for (; i < POOL_SIZE; i++) {
@@ -230,23 +256,68 @@ void tr_regs_plan(struct tr *t, unsigned max_insns)
 }
 
 /*
- * Loop head of a self-loop block: every cached register is loaded here, and those the block
- * may write count as dirty from here on. The back edge jumps here without writing anything
- * back or reloading; whatever it left different from the hart is among `written`, which every
- * exit of the body then writes back.
+ * Loop head: every cached register is loaded here (those not loaded yet), and those the block
+ * may write count as dirty from here on. A back edge jumps here without writing anything back
+ * or reloading; whatever it left different from the hart is among `written`, which every exit
+ * of the body then writes back.
  */
-static void tlb_reload(struct tr *t, bool all);
+static struct x86_mem tlb_field(bool write);
 
 void tr_loop_head(struct tr *t)
 {
     for (unsigned r = 1; r < 32; r++)
-        if (t->cached & (1u << r))
+        if ((t->cached & ~(t->loaded | t->dirty)) & (1u << r))
             emit_mov_rm(&t->e, t->host[r], HART_X(r));
     t->loaded = t->cached;
-    t->dirty = t->written;
-    tlb_reload(t, true);
-    tr_freload(t);
-    t->fdirty = t->fwritten;
+    t->dirty |= t->written;
+    for (unsigned w = 0; w < 2; w++) {
+        if (t->tlb_host[w] >= 0 && !(t->tlb_loaded & (1u << w))) {
+            emit_mov_rm(&t->e, t->tlb_host[w], tlb_field(w));
+            t->tlb_loaded |= 1u << w;
+        }
+    }
+    for (unsigned r = 0; r < 32; r++)
+        if ((t->fcached & ~t->floaded) & (1u << r))
+            emit_sse_rm(&t->e, SD_PREFIX, MOVSD_LOAD, t->fhost[r], HART_F(r));
+    t->floaded = t->fcached;
+    t->fdirty |= t->fwritten;
+    if (t->nheads == TR_MAX_HEADS)
+        return; /* back edges to it leave the block instead */
+    struct tr_head *h = &t->heads[t->nheads++];
+    h->off = t->off;
+    h->code = emit_here(&t->e);
+    h->dirty = t->dirty;
+    h->fdirty = t->fdirty;
+    h->fboxed = t->fboxed;
+    h->fp_checked = t->fp_checked;
+    h->fp_dirty = t->fp_dirty;
+    h->nx_known = t->nx_known;
+    h->rne_known = t->rne_known;
+}
+
+const struct tr_head *tr_head_for(const struct tr *t, int64_t target)
+{
+    const struct tr_head *h = NULL;
+
+    for (unsigned i = 0; i < t->nheads; i++)
+        if ((int64_t)t->heads[i].off == target)
+            h = &t->heads[i];
+    if (!h)
+        return NULL;
+    /* Here every register must be loaded and dirty only where the head expects it... */
+    if (((t->loaded | t->dirty) & t->cached) != t->cached || (t->dirty & ~h->dirty) ||
+        t->floaded != t->fcached || (t->fdirty & ~h->fdirty))
+        return NULL;
+    for (unsigned w = 0; w < 2; w++)
+        if (t->tlb_host[w] >= 0 && !(t->tlb_loaded & (1u << w)))
+            return NULL;
+    /* ... and what the code after the head assumes must still hold (a CSR write or an
+     * interpreter step in the loop may have changed fflags or frm). */
+    if ((h->fp_checked && !t->fp_checked) || (h->fp_dirty && !t->fp_dirty) ||
+        (h->nx_known && !t->nx_known) || (h->rne_known && !t->rne_known) ||
+        (h->fboxed & ~t->fboxed))
+        return NULL;
+    return h;
 }
 
 int tr_freg(struct tr *t, unsigned r)

@@ -85,7 +85,7 @@ static void emit_exit_at(struct tr *t, unsigned off)
     emit_jmp(&t->e, t->j->stub_exit);
 }
 
-void tr_loop_back(struct tr *t, uint32_t dirty, uint32_t fdirty)
+void tr_loop_back(struct tr *t, const struct tr_head *h, uint32_t dirty, uint32_t fdirty)
 {
     struct emitter *e = &t->e;
 
@@ -93,19 +93,33 @@ void tr_loop_back(struct tr *t, uint32_t dirty, uint32_t fdirty)
     uint8_t *stop = emit_jcc(e, CC_NE, NULL);
     emit_mov_rm(e, RAX, HART_FIELD(instret));
     emit_alu_rm(e, ALU_CMP, RAX, JIT_FIELD(limit));
-    emit_jcc(e, CC_B, t->head);
+    emit_jcc(e, CC_B, h->code);
     if (!e->overflow)
         emit_patch_rel32(stop, emit_here(e));
     tr_writeback(t, dirty);
     tr_fwriteback(t, fdirty);
-    emit_exit_at(t, t->start);
+    emit_exit_at(t, h->off);
 }
 
 void tr_branch_exit(struct tr *t, enum x86_cc cc, int64_t toff)
 {
+    const struct tr_head *h = tr_head_for(t, toff);
     struct fixup *f = add_fixup(t, FIX_BRANCH, emit_jcc(&t->e, cc, NULL));
     f->pend = t->pend + 1;
     f->target = toff;
+    f->head = h;
+}
+
+/* A loop head inside the block: instret up to date (a back edge adds only what follows), the
+ * FP checks the block needs done once here rather than in every iteration, every register
+ * loaded. */
+static void emit_inner_head(struct tr *t, uint32_t raw)
+{
+    tr_sync_instret(t);
+    if (t->plan_fp && (!t->fp_checked || (t->plan_fp_arith && (!t->nx_known || !t->fp_dirty)) ||
+                       (t->plan_fp_dyn && !t->rne_known)))
+        tr_fp_hoist(t, raw, t->plan_fp_arith, t->plan_fp_dyn, 0);
+    tr_loop_head(t);
 }
 
 struct fixup *tr_step_fixup(struct tr *t, enum x86_cc cc, uint32_t raw)
@@ -270,7 +284,7 @@ static void emit_fixups(struct tr *t)
             for (unsigned k = 0; k < f->nmore; k++)
                 emit_patch_rel32(f->more_jcc[k], emit_here(e));
         }
-        bool loop = f->kind == FIX_BRANCH && t->self_loop && f->target == (int64_t)t->start;
+        bool loop = f->kind == FIX_BRANCH && f->head;
         /* The hart must hold every guest register before a helper runs or the block exits
          * (a loop's back edge keeps them in host registers; it writes back only to exit). */
         if (!loop) {
@@ -284,7 +298,7 @@ static void emit_fixups(struct tr *t)
         case FIX_BRANCH:
             add_instret(t, f->pend);
             if (loop)
-                tr_loop_back(t, f->dirty, f->fdirty);
+                tr_loop_back(t, f->head, f->dirty, f->fdirty);
             else
                 emit_goto(t, f->target);
             break;
@@ -369,13 +383,12 @@ uint8_t *jit_translate(struct jit *j, struct jit_page *p, unsigned off)
         memcpy(&lo, p->host + off, 2);
         if ((lo & 3) == 3 && off + 4 <= RV_PAGE_SIZE)
             memcpy(&hi, p->host + off + 2, 2);
-        tr_fp_hoist(t, lo | (uint32_t)hi << 16, t->plan_fp_arith, t->plan_fp_dyn);
+        tr_fp_hoist(t, lo | (uint32_t)hi << 16, t->plan_fp_arith, t->plan_fp_dyn, t->fbox_hoist);
     }
     if (t->self_loop) {
-        tr_loop_head(t);
-        t->head = emit_here(&t->e);
         /* Checked at the entry, and the block writes them only boxed: every iteration. */
         t->fboxed = t->fbox_hoist;
+        tr_loop_head(t);
     }
 
     for (unsigned n = 0;; n++) {
@@ -403,6 +416,8 @@ uint8_t *jit_translate(struct jit *j, struct jit_page *p, unsigned off)
             memcpy(&hi, p->host + t->off + 2, 2);
         }
         uint32_t raw = lo | (uint32_t)hi << 16;
+        if (tr_is_head(t, t->off))
+            emit_inner_head(t, raw);
         struct rv_insn d;
         rv_decode(raw, &d);
         t->len = d.len;

@@ -29,17 +29,34 @@ struct fixup {
     unsigned off, len, pend;
     unsigned size;
     bool sign;
-    int8_t dst;           /* loads: the host register the body expects the value in */
-    bool dst_xmm;         /* ... an xmm register (fld into a cached f register) */
-    struct x86_mem value; /* stores: where the value lives */
-    int64_t target;       /* branches: target page offset */
-    uint32_t raw;         /* steps: the instruction */
-    uint32_t dirty;       /* cached guest registers to write back first (regs.c) */
-    uint32_t fdirty;      /* the same for f registers */
-    bool exit_after;      /* steps: leave the block after the step instead of resuming */
+    int8_t dst;                 /* loads: the host register the body expects the value in */
+    bool dst_xmm;               /* ... an xmm register (fld into a cached f register) */
+    struct x86_mem value;       /* stores: where the value lives */
+    int64_t target;             /* branches: target page offset */
+    const struct tr_head *head; /* branches: a loop back edge jumping to this head */
+    uint32_t raw;               /* steps: the instruction */
+    uint32_t dirty;             /* cached guest registers to write back first (regs.c) */
+    uint32_t fdirty;            /* the same for f registers */
+    bool exit_after;            /* steps: leave the block after the step instead of resuming */
 };
 
 #define TR_MAX_FIXUPS 300
+
+/*
+ * A loop head: an instruction of the block that a later branch or jal of the same block jumps
+ * back to (the block's first instruction in a self-loop block, or one inside it). At a head
+ * every cached register is loaded, instret is up to date, and the registers the block may
+ * write count as dirty; what the translator knew there is kept, and a back edge jumps to the
+ * head only if it knows at least as much (else it leaves like any other branch).
+ */
+struct tr_head {
+    unsigned off;
+    uint8_t *code;
+    uint32_t dirty, fdirty, fboxed;
+    bool fp_checked, fp_dirty, nx_known, rne_known;
+};
+#define TR_MAX_HEADS 16
+#define TR_SPAN_BITS 256 /* bitmap of head offsets, (off - start) / 2: 128 insns of <= 4 bytes */
 
 struct tr {
     struct jit *j;
@@ -58,7 +75,10 @@ struct tr {
     uint32_t written; /* cached registers the block may write */
     bool self_loop;   /* some branch or jal goes back to the block's start */
     unsigned start;   /* the block's first page offset */
-    uint8_t *head;    /* self-loop blocks: the body after the entry checks and loads */
+    /* Loop heads: planned ((off - start) / 2 bits, regs.c), then emitted. */
+    uint64_t head_plan[TR_SPAN_BITS / 64];
+    unsigned nheads;
+    struct tr_head heads[TR_MAX_HEADS];
     /* The hart's TLB pointers (tlb_r, tlb_w) in spare pool registers, or -1 (regs.c). */
     int8_t tlb_host[2];
     uint8_t tlb_loaded;
@@ -80,8 +100,13 @@ struct tr {
 void tr_regs_plan(struct tr *t, unsigned max_insns);
 /* After instruction d: what it wrote into an f register is (or may not be) a boxed single. */
 void tr_fbox_update(struct tr *t, const struct rv_insn *d);
-/* Self-loop blocks: load every cached register at the loop head (after the entry checks). */
+/* Whether a back edge jumps to a loop head at page offset off (planned by tr_regs_plan). */
+bool tr_is_head(const struct tr *t, unsigned off);
+/* A loop head here: load every cached register that is not yet loaded (after the entry checks
+ * of a self-loop block, or inside a block), count the written ones as dirty, record it. */
 void tr_loop_head(struct tr *t);
+/* The emitted loop head at page offset target that a back edge here may jump to, or NULL. */
+const struct tr_head *tr_head_for(const struct tr *t, int64_t target);
 /* Host register assigned to x[r], or -1 (nothing is emitted). */
 int tr_cached(const struct tr *t, unsigned r);
 /* Host register holding x[r] for reading (loaded now if needed), or -1: not cached / x0. */
@@ -136,16 +161,16 @@ void tr_fixup_also(struct tr *t, struct fixup *f, enum x86_cc cc);
 /* translate_fp.c: check FS (and NX if arith, frm if dyn) once at the entry of a self-loop block
  * instead of in its body; if a check fails, the first instruction (raw) is stepped and the block
  * left. */
-void tr_fp_hoist(struct tr *t, uint32_t raw, bool arith, bool dyn);
+void tr_fp_hoist(struct tr *t, uint32_t raw, bool arith, bool dyn, uint32_t boxes);
 /* translate_fp.c: emit an F/D instruction inline; false if it is left to the interpreter. */
 bool tr_fp(struct tr *t, const struct rv_insn *d, uint32_t raw);
 /* translate_ops.c: emit one instruction; true if it ended the block. */
 bool tr_insn(struct tr *t, const struct rv_insn *d, uint32_t raw);
 /* Continue at page offset toff after adding n to instret (block end). */
 void tr_goto(struct tr *t, int64_t toff);
-/* Jump back to the loop head of a self-loop block (instret already added), or exit if attention
- * is pending or the budget is used up, after writing back `dirty`. */
-void tr_loop_back(struct tr *t, uint32_t dirty, uint32_t fdirty);
+/* Jump back to loop head h (instret already added), or exit at the head's pc if attention is
+ * pending or the budget is used up, after writing back `dirty`. */
+void tr_loop_back(struct tr *t, const struct tr_head *h, uint32_t dirty, uint32_t fdirty);
 /* A conditional exit: branch with cc to toff, instret + pend + 1. */
 void tr_branch_exit(struct tr *t, enum x86_cc cc, int64_t toff);
 

@@ -79,7 +79,7 @@ static struct fixup *fp_begin(struct tr *t, uint32_t raw)
  * them (the body checks again after those). A failed check steps the block's first instruction
  * and leaves, so the loop makes progress (and the steps set NX soon: it is sticky).
  */
-void tr_fp_hoist(struct tr *t, uint32_t raw, bool arith, bool dyn)
+void tr_fp_hoist(struct tr *t, uint32_t raw, bool arith, bool dyn, uint32_t boxes)
 {
     emit_mov_rm(&t->e, RAX, HART_FIELD(mstatus));
     emit_alu_ri32(&t->e, ALU_AND, RAX, (int32_t)MSTATUS_FS);
@@ -96,7 +96,7 @@ void tr_fp_hoist(struct tr *t, uint32_t raw, bool arith, bool dyn)
     /* Singles the block reads and only ever replaces with boxed values: boxed at every
      * iteration if boxed at entry. */
     for (unsigned r = 0; r < 32; r++) {
-        if (t->fbox_hoist & (1u << r)) {
+        if (boxes & (1u << r)) {
             struct x86_mem hi = HART_F(r);
             hi.disp += 4;
             emit_cmp_m32i(&t->e, hi, -1);

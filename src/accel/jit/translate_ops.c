@@ -325,8 +325,9 @@ bool tr_insn(struct tr *t, const struct rv_insn *d, uint32_t raw)
         link(t, d->rd, RAX);
         t->pend++;
         tr_sync_instret(t);
-        if (t->self_loop && (int64_t)t->off + d->imm == (int64_t)t->start)
-            tr_loop_back(t, t->dirty, t->fdirty);
+        const struct tr_head *h = tr_head_for(t, (int64_t)t->off + d->imm);
+        if (h)
+            tr_loop_back(t, h, t->dirty, t->fdirty);
         else
             tr_goto(t, (int64_t)t->off + d->imm);
         return true;
