@@ -433,6 +433,23 @@ void emit_vex_fma(struct emitter *e, uint8_t op, bool w, int dst, int src1, stru
     modrm_mem(e, dst, m);
 }
 
+void emit_vex_sse_rr(struct emitter *e, uint8_t prefix, uint8_t op, int dst, int src1, int src2)
+{
+    /* 3-byte VEX: inverted R/X/B, map 0F; W0, inverted vvvv = src1, L=0, pp from the prefix. */
+    uint8_t b1 = 0x40 | 0x01;
+    uint8_t pp = prefix == 0x66 ? 1 : prefix == 0xf3 ? 2 : prefix == 0xf2 ? 3 : 0;
+
+    if (dst < 8)
+        b1 |= 0x80;
+    if (src2 < 8)
+        b1 |= 0x20;
+    emit_u8(e, 0xc4);
+    emit_u8(e, b1);
+    emit_u8(e, (uint8_t)((~src1 & 15) << 3 | pp));
+    emit_u8(e, op);
+    emit_u8(e, (uint8_t)(0xc0 | (dst & 7) << 3 | (src2 & 7)));
+}
+
 void emit_rorx(struct emitter *e, int dst, int src, unsigned imm)
 {
     /* 3-byte VEX: inverted R/X/B, map 0F3A; W1, vvvv unused (1111), L=0, pp=F2. */

@@ -163,6 +163,9 @@ void emit_ldmxcsr(struct emitter *e, struct x86_mem m);
 /* BMI2 rorx: dst = src rotated right by imm (a copy and a shift in one, flags untouched). */
 void emit_rorx(struct emitter *e, int dst, int src, unsigned imm);
 void emit_vex_fma(struct emitter *e, uint8_t op, bool w, int dst, int src1, struct x86_mem m);
+/* VEX-encoded (AVX) form of a scalar SSE operation, three operands: dst = src1 op src2 (the
+ * upper bits from src1); prefix as for the SSE form (none, 66, F3, F2). */
+void emit_vex_sse_rr(struct emitter *e, uint8_t prefix, uint8_t op, int dst, int src1, int src2);
 void emit_stmxcsr(struct emitter *e, struct x86_mem m);
 
 #endif

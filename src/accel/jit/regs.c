@@ -331,6 +331,11 @@ int tr_freg(struct tr *t, unsigned r)
     return t->fhost[r];
 }
 
+int tr_fcached(const struct tr *t, unsigned r)
+{
+    return t->fhost[r];
+}
+
 int tr_fdst(struct tr *t, unsigned r)
 {
     if (t->fhost[r] < 0)

@@ -143,15 +143,19 @@ static void emit_hart_arg(struct tr *t, int reg)
     emit_lea(&t->e, reg, x86_mem(RBX, -HART_BIAS));
 }
 
-/* Address rs1 + imm into rsi; rdi = its TLB entry in *tlb; jne to a new slow-path fixup. */
+/* Address rs1 + imm into *addr (rsi, or rs1's own register if imm is 0); rdi = its TLB entry in
+ * *tlb; jne to a new slow-path fixup (which finds the address in rsi). */
 static struct fixup *emit_tlb_probe(struct tr *t, enum fixup_kind kind, unsigned rs1, int32_t imm,
-                                    unsigned size, size_t tlb_field)
+                                    unsigned size, size_t tlb_field, int *addr)
 {
     struct emitter *e = &t->e;
     int base = tr_reg(t, rs1);
     int tlb = tr_tlb_reg(t, kind == FIX_STORE);
+    int va = RSI;
 
-    if (base >= 0)
+    if (base >= 0 && imm == 0 && !t->j->check)
+        va = base; /* unchanged until the slow path copies it to rsi */
+    else if (base >= 0)
         emit_lea(e, RSI, x86_mem(base, imm));
     else
         tr_get(t, RSI, rs1);
@@ -161,9 +165,9 @@ static struct fixup *emit_tlb_probe(struct tr *t, enum fixup_kind kind, unsigned
      * shifts at once (the bits it rotates in are masked off). */
     _Static_assert(sizeof(struct rv_tlb_entry) == 16, "TLB entries are 16 bytes");
     if (t->bmi2) {
-        emit_rorx(e, RDI, RSI, RV_PAGE_SHIFT - 4);
+        emit_rorx(e, RDI, va, RV_PAGE_SHIFT - 4);
     } else {
-        emit_mov_rr(e, RDI, RSI);
+        emit_mov_rr(e, RDI, va);
         emit_shift_ri(e, SHIFT_SHR, RDI, RV_PAGE_SHIFT - 4);
     }
     emit_alu_ri32(e, ALU_AND, RDI, (int32_t)((RV_DTLB_SIZE - 1) << 4));
@@ -173,32 +177,38 @@ static struct fixup *emit_tlb_probe(struct tr *t, enum fixup_kind kind, unsigned
         tag = x86_mem_idx(RDI, tlb, 1, 0);
     else
         emit_alu_rm(e, ALU_ADD, RDI, x86_mem(RBX, (int32_t)tlb_field - HART_BIAS));
-    emit_mov_rr(e, RAX, RSI);
+    emit_mov_rr(e, RAX, va);
     emit_alu_ri(e, ALU_AND, RAX, (int32_t)(RV_PAGE_MASK | (size - 1)));
     emit_alu_rm(e, ALU_CMP, RAX, tag);
     struct fixup *f = add_fixup(t, kind, emit_jcc(e, CC_NE, NULL));
     f->size = size;
-    /* Host address: rsi + addend. */
+    f->va = (int8_t)va;
+    /* Host address: va + addend. */
     tag.disp = 8;
     emit_mov_rm(e, RDI, tag);
+    *addr = va;
     return f;
 }
 
 void tr_load(struct tr *t, int dst, unsigned rs1, int32_t imm, unsigned size, bool sign)
 {
-    struct fixup *f = emit_tlb_probe(t, FIX_LOAD, rs1, imm, size, offsetof(struct rv_hart, tlb_r));
+    int va;
+    struct fixup *f =
+        emit_tlb_probe(t, FIX_LOAD, rs1, imm, size, offsetof(struct rv_hart, tlb_r), &va);
     f->sign = sign;
     f->dst = (int8_t)dst;
-    emit_load(&t->e, size, sign, dst, x86_mem_idx(RSI, RDI, 1, 0));
+    emit_load(&t->e, size, sign, dst, x86_mem_idx(va, RDI, 1, 0));
     f->resume = emit_here(&t->e);
 }
 
 void tr_load_fx(struct tr *t, int x, unsigned rs1, int32_t imm)
 {
-    struct fixup *f = emit_tlb_probe(t, FIX_LOAD, rs1, imm, 8, offsetof(struct rv_hart, tlb_r));
+    int va;
+    struct fixup *f =
+        emit_tlb_probe(t, FIX_LOAD, rs1, imm, 8, offsetof(struct rv_hart, tlb_r), &va);
     f->dst = (int8_t)x;
     f->dst_xmm = true;
-    emit_sse_rm(&t->e, 0xf2, 0x10, x, x86_mem_idx(RSI, RDI, 1, 0)); /* movsd x, [rsi+rdi] */
+    emit_sse_rm(&t->e, 0xf2, 0x10, x, x86_mem_idx(va, RDI, 1, 0)); /* movsd x, [va+rdi] */
     f->resume = emit_here(&t->e);
 }
 
@@ -229,7 +239,9 @@ void tr_store(struct tr *t, unsigned rs1, int32_t imm, unsigned size, int xsrc, 
 
     if (xsrc > 0)
         tr_reg(t, (unsigned)xsrc); /* load a cached value before the branch to the slow path */
-    struct fixup *f = emit_tlb_probe(t, FIX_STORE, rs1, imm, size, offsetof(struct rv_hart, tlb_w));
+    int va;
+    struct fixup *f =
+        emit_tlb_probe(t, FIX_STORE, rs1, imm, size, offsetof(struct rv_hart, tlb_w), &va);
     /* The slow path writes the cached registers back first: the hart holds the value then. */
     f->value = xsrc >= 0 ? HART_X(xsrc) : fsrc;
     if (t->j->check) {
@@ -247,7 +259,7 @@ void tr_store(struct tr *t, unsigned rs1, int32_t imm, unsigned size, int xsrc, 
         emit_pop(e, RSI);
         store_value(t, size, x86_mem(RSI, 0), xsrc, fsrc, fx);
     } else {
-        store_value(t, size, x86_mem_idx(RSI, RDI, 1, 0), xsrc, fsrc, fx);
+        store_value(t, size, x86_mem_idx(va, RDI, 1, 0), xsrc, fsrc, fx);
     }
     f->resume = emit_here(e);
 }
@@ -322,7 +334,9 @@ static void emit_fixups(struct tr *t)
             break;
         case FIX_LOAD:
         case FIX_STORE: {
-            /* rsi = guest address still. */
+            /* The guest address is still in f->va. */
+            if (f->va != RSI)
+                emit_mov_rr(e, RSI, f->va);
             tr_sync_pc(t, f->off);
             emit_hart_arg(t, RDI);
             uint8_t *failed;
@@ -369,6 +383,7 @@ uint8_t *jit_translate(struct jit *j, struct jit_page *p, unsigned off)
     t->off = off;
     t->start = off;
     t->bmi2 = __builtin_cpu_supports("bmi2");
+    t->avx = __builtin_cpu_supports("avx");
     emit_init(&t->e, start, (size_t)(j->code + j->code_size - start));
     tr_regs_plan(t, MAX_BLOCK_INSNS);
 

@@ -30,6 +30,7 @@ struct fixup {
     unsigned size;
     bool sign;
     int8_t dst;                 /* loads: the host register the body expects the value in */
+    int8_t va;                  /* loads/stores: the host register holding the guest address */
     bool dst_xmm;               /* ... an xmm register (fld into a cached f register) */
     struct x86_mem value;       /* stores: where the value lives */
     int64_t target;             /* branches: target page offset */
@@ -83,6 +84,7 @@ struct tr {
     int8_t tlb_host[2];
     uint8_t tlb_loaded;
     bool bmi2;                   /* the host has rorx */
+    bool avx;                    /* the host has AVX (three-operand scalar FP) */
     bool plan_fp, plan_fp_arith; /* the block has F/D instructions; ones that round */
     bool plan_fp_dyn;            /* ... in the dynamic rounding mode (frm) */
     /* Guest f registers cached in xmm registers (regs.c), the same way. */
@@ -123,6 +125,8 @@ int tr_tlb_reg(struct tr *t, bool write);
 void tr_writeback(struct tr *t, uint32_t dirty);
 /* f registers: xmm holding f[r] for reading (loaded now if needed), or -1: not cached. */
 int tr_freg(struct tr *t, unsigned r);
+/* xmm assigned to f[r], or -1 (nothing is emitted). */
+int tr_fcached(const struct tr *t, unsigned r);
 /* xmm to write f[r] into (then dirty), or -1: write the hart. */
 int tr_fdst(struct tr *t, unsigned r);
 /* The hart's f[r] for a memory operand: written back first if its xmm is dirty. */

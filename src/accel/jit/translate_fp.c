@@ -190,12 +190,13 @@ static struct fixup *check_boxed(struct tr *t, struct fixup *f, unsigned r, uint
 /* rax = result bits (from xmm0); slow unless clear of exceptions (or merely finite for sums,
  * which are exact when tiny). The magnitude shifted left by one (lea) drops the sign, so one
  * unsigned compare tests a range of magnitudes. */
-static struct fixup *check_result(struct tr *t, struct fixup *f, bool dbl, bool sum, uint32_t raw)
+static struct fixup *check_result(struct tr *t, struct fixup *f, bool dbl, bool sum, uint32_t raw,
+                                  int x)
 {
     struct emitter *e = &t->e;
 
     if (dbl) {
-        emit_movq_rx(e, RAX, XMM0);
+        emit_movq_rx(e, RAX, x);
         emit_lea(e, RCX, x86_mem_idx(RAX, RAX, 1, 0));
         if (sum) {
             emit_alu_rm(e, ALU_CMP, RCX, JIT_FIELD(fp_inf2));
@@ -205,7 +206,7 @@ static struct fixup *check_result(struct tr *t, struct fixup *f, bool dbl, bool 
         }
         return slow(t, f, CC_AE, raw);
     }
-    emit_movd_rx(e, RAX, XMM0);
+    emit_movd_rx(e, RAX, x);
     emit_lea(e, RCX, x86_mem_idx(RAX, RAX, 1, 0)); /* ecx = magnitude << 1 */
     if (sum) {
         emit_alu_ri32(e, ALU_CMP, RCX, (int32_t)(0x7f800000u << 1));
@@ -264,16 +265,33 @@ static bool arith(struct tr *t, const struct rv_insn *d, uint32_t raw, uint8_t o
             f = check_boxed(t, f, d->rs2, raw);
     }
     /* A single's result keeps the upper bits of xmm0: the box of rs1 (its 64 bits loaded). */
-    if (two) {
+    int x1 = t->avx ? tr_freg(t, d->rs1) : -1;
+    int x2 = t->avx && two ? tr_freg(t, d->rs2) : -1;
+    int xd = tr_fcached(t, d->rd);
+    if (x1 >= 0 && x2 >= 0 && xd >= 0 && d->rd != d->rs1 && d->rd != d->rs2) {
+        /* AVX's three operands: straight into rd's register (the upper bits from rs1 as
+         * above). If the result must be redone, the interpreter step reads rs1 and rs2
+         * only and replaces rd, so its clobbered register does not matter. */
+        emit_vex_sse_rr(e, pfx, op, xd, x1, x2);
+        tr_fdst(t, d->rd);
+        f = check_result(t, f, dbl, op == SSE_ADD || op == SSE_SUB, raw, xd);
+        fp_end(t, f);
+        return true;
+    }
+    if (two && x1 >= 0 && x2 >= 0) {
+        emit_vex_sse_rr(e, pfx, op, XMM0, x1, x2);
+    } else if (two) {
         fget(t, XMM0, d->rs1);
         fop(t, pfx, op, XMM0, d->rs2);
     } else if (dbl) {
         fop(t, pfx, op, XMM0, d->rs1);
+    } else if (x1 >= 0) {
+        emit_vex_sse_rr(e, pfx, op, XMM0, x1, x1);
     } else {
         fget(t, XMM0, d->rs1);
         emit_sse_rr(e, pfx, op, XMM0, XMM0);
     }
-    f = check_result(t, f, dbl, op == SSE_ADD || op == SSE_SUB, raw);
+    f = check_result(t, f, dbl, op == SSE_ADD || op == SSE_SUB, raw, XMM0);
     store_result_x(t, d->rd, dbl, true);
     fp_end(t, f);
     return true;
@@ -358,7 +376,7 @@ static bool fused(struct tr *t, const struct rv_insn *d, uint32_t raw, uint8_t o
     fget(t, XMM0, rs3);
     fget(t, XMM1, d->rs1);
     emit_vex_fma(e, op, dbl, XMM0, XMM1, tr_fmem(t, d->rs2));
-    f = check_result(t, f, dbl, false, raw);
+    f = check_result(t, f, dbl, false, raw, XMM0);
     store_result_x(t, d->rd, dbl, true);
     fp_end(t, f);
     return true;
@@ -639,7 +657,7 @@ bool tr_fp(struct tr *t, const struct rv_insn *d, uint32_t raw)
         f = check_rne(t, f, d, raw);
         f = check_nx(t, f, raw);
         emit_sse_rm(e, P_SD, SSE_CVT_FMT, XMM0, tr_fmem(t, d->rs1));
-        f = check_result(t, f, false, false, raw);
+        f = check_result(t, f, false, false, raw, XMM0);
         store_result(t, d->rd, false);
         fp_end(t, f);
         return true;
@@ -651,7 +669,7 @@ bool tr_fp(struct tr *t, const struct rv_insn *d, uint32_t raw)
         f = check_rne(t, f, d, raw);
         f = check_boxed(t, f, d->rs1, raw);
         emit_sse_rm(e, P_SS, SSE_CVT_FMT, XMM0, tr_fmem(t, d->rs1));
-        f = check_result(t, f, true, true, raw);
+        f = check_result(t, f, true, true, raw, XMM0);
         store_result(t, d->rd, true);
         fp_end(t, f);
         return true;
