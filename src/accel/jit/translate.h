@@ -162,9 +162,9 @@ void tr_call_step(struct tr *t, uint32_t raw, bool ends_block);
 struct fixup *tr_step_fixup(struct tr *t, enum x86_cc cc, uint32_t raw);
 /* Another branch with cc to fixup f. */
 void tr_fixup_also(struct tr *t, struct fixup *f, enum x86_cc cc);
-/* translate_fp.c: check FS (and NX if arith, frm if dyn) once at the entry of a self-loop block
- * instead of in its body; if a check fails, the first instruction (raw) is stepped and the block
- * left. */
+/* translate_fp.c: check FS (and NX if arith, frm if dyn, the boxing of the singles in `boxes`)
+ * once at a loop head instead of in the loop's body; if a check fails, the head's instruction
+ * (raw) is stepped and the block left. */
 void tr_fp_hoist(struct tr *t, uint32_t raw, bool arith, bool dyn, uint32_t boxes);
 /* translate_fp.c: emit an F/D instruction inline; false if it is left to the interpreter. */
 bool tr_fp(struct tr *t, const struct rv_insn *d, uint32_t raw);
