@@ -25,7 +25,7 @@
  * Callee-saved ones first: they survive helper calls without a reload. */
 static const int8_t pool[] = {R12, R13, R14, R8, R9, R10, R11};
 #define POOL_SIZE (int)(sizeof(pool) / sizeof(pool[0]))
-#define CALLER_SAVED_MASK ((1u << R8) | (1u << R9) | (1u << R10) | (1u << R11))
+#define CALLER_SAVED_MASK ((1u << RDX) | (1u << R8) | (1u << R9) | (1u << R10) | (1u << R11))
 
 /* xmm0 and xmm1 are the FP code's scratch registers. All xmm registers are caller-saved. */
 static const int8_t fpool[] = {2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
@@ -135,6 +135,21 @@ void tr_fbox_update(struct tr *t, const struct rv_insn *d)
         t->fboxed &= ~(1u << d->rd);
 }
 
+/* Instructions whose inline code uses rdx as a scratch register (tr_clobber_rdx). */
+static bool uses_rdx(unsigned op)
+{
+    return (op >= RV_OP_MULH && op <= RV_OP_REMU) || (op >= RV_OP_DIVW && op <= RV_OP_REMUW) ||
+           (op >= RV_OP_CSRRW && op <= RV_OP_CSRRCI) || op == RV_OP_FMIN_S || op == RV_OP_FMAX_S ||
+           op == RV_OP_FMIN_D || op == RV_OP_FMAX_D;
+}
+
+void tr_clobber_rdx(struct tr *t)
+{
+    for (unsigned w = 0; w < 2; w++)
+        if (t->tlb_host[w] == RDX)
+            t->tlb_loaded &= ~(1u << w);
+}
+
 /* The target of a branch or jal that goes back (or to itself), else -1. */
 static int64_t back_target(const struct rv_insn *d, unsigned off)
 {
@@ -160,7 +175,7 @@ void tr_regs_plan(struct tr *t, unsigned max_insns)
     unsigned uses[32] = {0}, fuses[32] = {0};
     unsigned off = t->off;
     uint32_t written = 0, fsingle = 0, fnobox = 0;
-    bool loads = false, stores = false;
+    bool loads = false, stores = false, rdx_used = false;
 
     t->plan_fp = t->plan_fp_arith = t->plan_fp_dyn = false;
 
@@ -202,6 +217,7 @@ void tr_regs_plan(struct tr *t, unsigned max_insns)
         }
         if ((d.op >= RV_OP_SB && d.op <= RV_OP_SD) || d.op == RV_OP_FSW || d.op == RV_OP_FSD)
             stores = true;
+        rdx_used |= uses_rdx(d.op);
         /* Over-approximated (stores and branches have no rd): only a superset is needed. */
         written |= 1u << d.rd;
         if (jumps_to(&d, off, t->off))
@@ -238,6 +254,12 @@ void tr_regs_plan(struct tr *t, unsigned max_insns)
         t->tlb_host[0] = pool[i++];
     if (stores && i < POOL_SIZE)
         t->tlb_host[1] = pool[i++];
+    /* Else rdx, if no instruction of the block uses it as a scratch register (tr_clobber_rdx
+     * keeps it right anyway: the next probe reloads it). */
+    if (!rdx_used && loads && t->tlb_host[0] < 0)
+        t->tlb_host[0] = RDX;
+    else if (!rdx_used && stores && t->tlb_host[1] < 0)
+        t->tlb_host[1] = RDX;
     t->written = written & t->cached;
     for (i = 0; i < FPOOL_SIZE; i++) {
         int best = -1;

@@ -119,6 +119,9 @@ void tr_get(struct tr *t, int dst, unsigned r);                    /* dst = x[r]
 void tr_put(struct tr *t, unsigned r, int src);                    /* x[r] = src */
 void tr_put_imm(struct tr *t, unsigned r, int32_t imm);            /* x[r] = sign-extended imm */
 void tr_alu_x(struct tr *t, enum x86_alu op, int dst, unsigned r); /* dst op= x[r] */
+/* Emitted code is about to use rdx as a scratch register: if it holds a TLB pointer, the next
+ * probe reloads it. */
+void tr_clobber_rdx(struct tr *t);
 /* Host register holding h->tlb_r (write: tlb_w), loaded now if needed; -1: none spare. */
 int tr_tlb_reg(struct tr *t, bool write);
 /* Store the cached registers in `dirty` to the hart. */

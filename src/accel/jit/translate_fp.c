@@ -398,6 +398,7 @@ static bool minmax(struct tr *t, const struct rv_insn *d, uint32_t raw, bool max
     }
     emit_mov_rm(e, RAX, tr_fmem(t, d->rs1));
     emit_mov_rm(e, RCX, tr_fmem(t, d->rs2));
+    tr_clobber_rdx(t);
     emit_mov_rr(e, RDX, RAX);
     emit_alu_rr(e, max ? ALU_AND : ALU_OR, RDX, RCX);
     emit_sse_rm(e, dbl ? P_SD : P_SS, SSE_MOVS_LOAD, XMM0, HART_F(d->rs1));
@@ -459,6 +460,7 @@ static bool fp_csr(struct tr *t, const struct rv_insn *d, uint32_t raw)
         emit_load(e, 4, false, RAX, csr == CSR_FFLAGS ? HART_FIELD(fflags) : HART_FIELD(frm));
     }
     if (write) {
+        tr_clobber_rdx(t);
         if (imm_form)
             emit_mov_ri(e, RDX, d->rs1);
         else

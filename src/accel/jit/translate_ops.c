@@ -210,6 +210,7 @@ static void divide(struct tr *t, const struct rv_insn *d, bool sign, bool rem, b
 {
     struct emitter *e = &t->e;
 
+    tr_clobber_rdx(t);
     ld(t, RAX, d->rs1);
     ld(t, RCX, d->rs2);
     if (word)
@@ -510,6 +511,7 @@ bool tr_insn(struct tr *t, const struct rv_insn *d, uint32_t raw)
         return false;
     case RV_OP_MULH:
     case RV_OP_MULHU:
+        tr_clobber_rdx(t);
         ld(t, RAX, d->rs1);
         ld(t, RCX, d->rs2);
         emit_f7(e, d->op == RV_OP_MULH ? 5 : 4, RCX);
@@ -517,6 +519,7 @@ bool tr_insn(struct tr *t, const struct rv_insn *d, uint32_t raw)
         return false;
     case RV_OP_MULHSU:
         /* Unsigned high product, minus rs2 when rs1 is negative. */
+        tr_clobber_rdx(t);
         ld(t, RAX, d->rs1);
         ld(t, RCX, d->rs2);
         emit_f7(e, 4, RCX);
