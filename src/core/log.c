@@ -26,6 +26,8 @@ static const struct trace_name trace_names[] = {
     {"virtio", TRACE_VIRTIO, "virtqueue processing"},
     {"exec", TRACE_EXEC, "every executed instruction (slow)"},
     {"cpu", TRACE_CPU, "CPU registers before each instruction (very slow)"},
+    {"in_asm", TRACE_IN_ASM, "guest instructions of each block the JIT translates"},
+    {"out_asm", TRACE_OUT_ASM, "host code bytes the JIT emits per block (objdump -b binary)"},
 };
 
 int log_parse_trace_flags(const char *spec, uint32_t *mask, const char **bad, unsigned *bad_len)

@@ -14,6 +14,8 @@ enum trace_flag {
     TRACE_VIRTIO = 1u << 4,       /* "virtio": virtqueue processing */
     TRACE_EXEC = 1u << 5,         /* "exec": every executed block/instruction (slow) */
     TRACE_CPU = 1u << 6,          /* "cpu": register dump at each block (very slow) */
+    TRACE_IN_ASM = 1u << 7,       /* "in_asm": guest code of each block the JIT translates */
+    TRACE_OUT_ASM = 1u << 8,      /* "out_asm": host code the JIT emits for each block */
 };
 
 /* Trace mask is set once by main before any thread starts and read-only afterwards. */

@@ -372,6 +372,40 @@ static void emit_fixups(struct tr *t)
     }
 }
 
+/* -d in_asm / out_asm: the block's guest instructions, then the host bytes it became. */
+static void trace_block(const struct jit_page *p, unsigned from, unsigned to, const uint8_t *code,
+                        const uint8_t *end)
+{
+    if (log_trace_on(TRACE_IN_ASM)) {
+        log_trace(TRACE_IN_ASM, "IN: block at gpa 0x%llx%s", (unsigned long long)(p->gpa + from),
+                  from == to ? " (an exit: its first instruction runs in the interpreter)" : "");
+        for (unsigned off = from; off + 2 <= to;) {
+            uint16_t lo, hi = 0;
+            memcpy(&lo, p->host + off, 2);
+            unsigned len = (lo & 3) == 3 ? 4 : 2;
+            if (off + len > to)
+                break;
+            if (len == 4)
+                memcpy(&hi, p->host + off + 2, 2);
+            char text[96];
+            uint64_t gpa = p->gpa + off;
+            log_trace(TRACE_IN_ASM, "0x%016llx:  %s", (unsigned long long)gpa,
+                      rv_disasm(gpa, lo | (uint32_t)hi << 16, text, sizeof(text)));
+            off += len;
+        }
+    }
+    if (log_trace_on(TRACE_OUT_ASM)) {
+        log_trace(TRACE_OUT_ASM, "OUT: %zu bytes at %p", (size_t)(end - code), (const void *)code);
+        for (const uint8_t *b = code; b < end; b += 16) {
+            char line[16 * 3 + 1];
+            size_t n = 0;
+            for (const uint8_t *c = b; c < end && c < b + 16; c++)
+                n += (size_t)snprintf(line + n, sizeof(line) - n, " %02x", *c);
+            log_trace(TRACE_OUT_ASM, "%p:%s", (const void *)b, line);
+        }
+    }
+}
+
 uint8_t *jit_translate(struct jit *j, struct jit_page *p, unsigned off)
 {
     struct tr *t = j->tr;
@@ -449,6 +483,8 @@ uint8_t *jit_translate(struct jit *j, struct jit_page *p, unsigned off)
     if (t->e.overflow)
         return NULL;
     j->code_free = emit_here(&t->e);
+    if (log_trace_on(TRACE_IN_ASM | TRACE_OUT_ASM))
+        trace_block(p, t->start, t->off, start, j->code_free);
     /* Keep blocks 16-byte aligned for the front end. */
     while ((uintptr_t)j->code_free & 15)
         *j->code_free++ = 0xcc;
