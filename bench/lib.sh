@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # Shared helpers for the benchmark runners (sourced by bash scripts).
-# shellcheck disable=SC2034 # EMULATORS, ARGV, BENCH_CACHE are for the callers
+# shellcheck disable=SC2034 # EMULATORS, ARGV, BENCH_CACHE, OUT are for the callers
 #
 # Environment:
 #   KVMU         kvmu binary (default: build/kvmu in the repo); skipped when missing
@@ -12,6 +12,18 @@ BENCH_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BENCH_CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/kvmu/bench
 
 bench_log() { echo "bench: $*" >&2; }
+
+# Sets OUT to this benchmark's work folder and holds its lock (fd 8) until the script ends: two
+# runs of the same benchmark at once would overwrite each other's binaries and results.
+bench_workdir() {
+    OUT=$BENCH_CACHE/$1
+    mkdir -p "$OUT"
+    exec 8>"$OUT/.lock"
+    if ! flock -n 8; then
+        bench_log "another $1 run holds $OUT; waiting for it"
+        flock 8
+    fi
+}
 
 # Folder holding Image, initramfs*.cpio.gz (built on first use).
 bench_images() {

@@ -23,8 +23,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 TIMEOUT=${BENCH_TIMEOUT:-600}
 RUNS=${BLK_RUNS:-3}
 QEMU_X86=${QEMU_X86:-qemu-system-x86_64}
-OUT=$BENCH_CACHE/blk
-mkdir -p "$OUT"
+bench_workdir blk
 KVMU_BIN=$(bench_kvmu)
 G=$BENCH_REPO/tests/guest-x86
 DISK=$OUT/disk.img

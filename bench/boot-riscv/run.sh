@@ -15,8 +15,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 RUNS=${1:-5}
 SMPS=${BOOT_SMP:-1}
 TIMEOUT=${BENCH_TIMEOUT:-300}
-OUT=$BENCH_CACHE/boot-riscv
-mkdir -p "$OUT"
+bench_workdir boot-riscv
 IMAGES=$(bench_images)
 bench_find_emulators
 

@@ -16,8 +16,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 SCALE=${1:-1}
 KERNELS=${BENCH_KERNELS:-}
 TIMEOUT=${BENCH_TIMEOUT:-900}
-OUT=$BENCH_CACHE/cpu-riscv
-mkdir -p "$OUT"
+bench_workdir cpu-riscv
 
 # Same flags on both sides: no fused multiply-add (keeps FP results equal),
 # no auto-vectorisation (RV64GC has no vectors; compare like with like).

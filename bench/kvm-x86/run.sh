@@ -21,8 +21,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 RUNS=${1:-5}
 TIMEOUT=${BENCH_TIMEOUT:-400}
 QEMU_X86=${QEMU_X86:-qemu-system-x86_64}
-OUT=$BENCH_CACHE/kvm-x86
-mkdir -p "$OUT"
+bench_workdir kvm-x86
 KVMU_BIN=$(bench_kvmu)
 REPO=$BENCH_REPO
 G=$REPO/tests/guest-x86
