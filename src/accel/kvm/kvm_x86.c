@@ -283,6 +283,10 @@ bool kvm_x86_emulate_soft_int(struct kvm_accel *k, struct kvm_vcpu *v)
     struct kvm_sregs s;
     if (ioctl(v->fd, KVM_GET_REGS, &r) < 0 || ioctl(v->fd, KVM_GET_SREGS, &s) < 0)
         return false;
+    /* Kernel mode only: there every gate's DPL admits the software interrupt, so delivering
+     * the vector is exactly what the CPU does (from user mode a gate could demand #GP). */
+    if (s.cs.dpl != 0)
+        return false;
     uint64_t pa;
     uint8_t code[2];
     if (!translate(k, &s, s.cs.base + r.rip, &pa) || guest_mem_read(&k->vm->mem, pa, code, 2) < 0)
