@@ -207,8 +207,6 @@ static bool read_inline(struct virtio_blk *b, struct blk_req *r)
     return true;
 }
 
-/* The I/O threads, started with the first request; false: requests run synchronously (no
- * event loop, or the pool could not start). */
 /* Without a negotiated FLUSH the driver cannot ask for durability, so (as QEMU does) every
  * write is written through; also for -drive cache=writethrough|directsync. */
 static bool write_through(const struct virtio_blk *b)
@@ -216,6 +214,8 @@ static bool write_through(const struct virtio_blk *b)
     return b->bdev->writethrough || !virtio_has_feature(&b->vdev, VIRTIO_BLK_F_FLUSH);
 }
 
+/* The I/O threads, started with the first request; false: requests run synchronously (no
+ * event loop, or the pool could not start). */
 static bool pool_ready(struct virtio_blk *b)
 {
     if (!b->aio && !b->aio_failed && b->vdev.loop &&
