@@ -415,53 +415,47 @@ void emit_movq_rx(struct emitter *e, int reg, int xmm)
     op_rr(e, true, 0x0f7e, xmm, reg);
 }
 
-void emit_vex_fma(struct emitter *e, uint8_t op, bool w, int dst, int src1, struct x86_mem m)
-{
-    /* 3-byte VEX: inverted R/X/B, map 0F38; W, inverted vvvv, L=0, pp=66. */
-    uint8_t b1 = 0x02;
+#define VEX_MAP_0F 1
+#define VEX_MAP_0F38 2
+#define VEX_MAP_0F3A 3
 
-    if (dst < 8)
+/* 3-byte VEX prefix: inverted R/X/B from the ModRM reg, SIB index (X86_NO_REG: none) and
+ * rm/base registers, the opcode map, W, inverted vvvv, L=0 and pp (0, 66, F3, F2). */
+static void vex3(struct emitter *e, unsigned map, bool w, int vvvv, unsigned pp, int reg, int index,
+                 int base)
+{
+    uint8_t b1 = (uint8_t)map;
+
+    if (reg < 8)
         b1 |= 0x80;
-    if (m.index < 8)
+    if (index < 8)
         b1 |= 0x40;
-    if (m.base < 8)
+    if (base < 8)
         b1 |= 0x20;
     emit_u8(e, 0xc4);
     emit_u8(e, b1);
-    emit_u8(e, (uint8_t)((w ? 0x80 : 0) | (~src1 & 15) << 3 | 0x01));
+    emit_u8(e, (uint8_t)((w ? 0x80 : 0) | (~vvvv & 15) << 3 | pp));
+}
+
+void emit_vex_fma(struct emitter *e, uint8_t op, bool w, int dst, int src1, struct x86_mem m)
+{
+    vex3(e, VEX_MAP_0F38, w, src1, 1 /* 66 */, dst, m.index, m.base);
     emit_u8(e, op);
     modrm_mem(e, dst, m);
 }
 
 void emit_vex_sse_rr(struct emitter *e, uint8_t prefix, uint8_t op, int dst, int src1, int src2)
 {
-    /* 3-byte VEX: inverted R/X/B, map 0F; W0, inverted vvvv = src1, L=0, pp from the prefix. */
-    uint8_t b1 = 0x40 | 0x01;
-    uint8_t pp = prefix == 0x66 ? 1 : prefix == 0xf3 ? 2 : prefix == 0xf2 ? 3 : 0;
+    unsigned pp = prefix == 0x66 ? 1 : prefix == 0xf3 ? 2 : prefix == 0xf2 ? 3 : 0;
 
-    if (dst < 8)
-        b1 |= 0x80;
-    if (src2 < 8)
-        b1 |= 0x20;
-    emit_u8(e, 0xc4);
-    emit_u8(e, b1);
-    emit_u8(e, (uint8_t)((~src1 & 15) << 3 | pp));
+    vex3(e, VEX_MAP_0F, false, src1, pp, dst, 0, src2);
     emit_u8(e, op);
     emit_u8(e, (uint8_t)(0xc0 | (dst & 7) << 3 | (src2 & 7)));
 }
 
 void emit_rorx(struct emitter *e, int dst, int src, unsigned imm)
 {
-    /* 3-byte VEX: inverted R/X/B, map 0F3A; W1, vvvv unused (1111), L=0, pp=F2. */
-    uint8_t b1 = 0x40 | 0x03;
-
-    if (dst < 8)
-        b1 |= 0x80;
-    if (src < 8)
-        b1 |= 0x20;
-    emit_u8(e, 0xc4);
-    emit_u8(e, b1);
-    emit_u8(e, 0xfb);
+    vex3(e, VEX_MAP_0F3A, true, 0 /* unused: 1111 */, 3 /* F2 */, dst, 0, src);
     emit_u8(e, 0xf0);
     emit_u8(e, (uint8_t)(0xc0 | (dst & 7) << 3 | (src & 7)));
     emit_u8(e, (uint8_t)imm);
