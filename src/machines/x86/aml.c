@@ -96,24 +96,27 @@ void aml_crs(struct aml *a, const struct aml *res)
     aml_pkg(a, &buffer_op, 1, &buf);
 }
 
-void aml_device(struct aml *a, const char seg[4], const struct aml *body)
+/* op, PkgLength, then a name and `body`: the shape of Device () and Scope (). */
+static void named_pkg(struct aml *a, const uint8_t *op, size_t oplen, const char *name,
+                      size_t namelen, const struct aml *body)
 {
     AML_SCRATCH(named, 4096);
-    aml_bytes(&named, seg, 4);
+    aml_bytes(&named, name, namelen);
     aml_bytes(&named, body->p, body->len);
     named.overflow |= body->overflow;
+    aml_pkg(a, op, oplen, &named);
+}
+
+void aml_device(struct aml *a, const char seg[4], const struct aml *body)
+{
     static const uint8_t device_op[] = {0x5b, 0x82};
-    aml_pkg(a, device_op, sizeof(device_op), &named);
+    named_pkg(a, device_op, sizeof(device_op), seg, 4, body);
 }
 
 void aml_scope_sb(struct aml *a, const struct aml *body)
 {
-    AML_SCRATCH(named, 4096);
-    aml_bytes(&named, "\\_SB_", 5);
-    aml_bytes(&named, body->p, body->len);
-    named.overflow |= body->overflow;
     static const uint8_t scope_op = SCOPE_OP;
-    aml_pkg(a, &scope_op, 1, &named);
+    named_pkg(a, &scope_op, 1, "\\_SB_", 5, body);
 }
 
 void aml_res_io(struct aml *a, uint16_t base, uint8_t len)
