@@ -460,18 +460,34 @@ static const struct blockdev_ops cached_ops = {.preadv = slow_preadv,
                                                .flush = slow_flush,
                                                .destroy = slow_destroy};
 
+/* A virtio-blk device over virtio-mmio on a fresh slow_disk with `ops`, driver not yet set up. */
+static struct slow_disk *slow_device(struct fixture *f, const struct blockdev_ops *ops,
+                                     const char *serial)
+{
+    struct slow_disk *d = test_calloc(1, sizeof(*d));
+    d->bdev = (struct blockdev){.ops = ops, .size = DISK_SIZE};
+    pthread_mutex_init(&d->lock, NULL);
+    assert_int_equal(virtio_blk_create(&d->bdev, serial, &f->vdev), 0);
+    struct irq_line line = {.set = irq_set, .opaque = f, .num = 1};
+    assert_int_equal(virtio_mmio_create(&f->mem, f->loop, line, f->vdev, &f->m), 0);
+    return d;
+}
+
+static void slow_device_destroy(struct fixture *f, struct slow_disk *d)
+{
+    virtio_mmio_destroy(f->m);
+    virtio_device_destroy(f->vdev);
+    pthread_mutex_destroy(&d->lock);
+    test_free(d);
+}
+
 /* Several requests made available with one kick: the transfers (not consecutive, so not merged)
  * overlap on the I/O threads, the FLUSH behind them starts only once every earlier write
  * finished, and a read after the flush sees the data. The vCPU side (the kick) returns at once. */
 static void test_requests_in_flight_and_flush_order(void **state)
 {
     struct fixture *f = *state;
-    struct slow_disk *d = test_calloc(1, sizeof(*d));
-    d->bdev = (struct blockdev){.ops = &slow_ops, .size = DISK_SIZE};
-    pthread_mutex_init(&d->lock, NULL);
-    assert_int_equal(virtio_blk_create(&d->bdev, "slow", &f->vdev), 0);
-    struct irq_line line = {.set = irq_set, .opaque = f, .num = 1};
-    assert_int_equal(virtio_mmio_create(&f->mem, f->loop, line, f->vdev, &f->m), 0);
+    struct slow_disk *d = slow_device(f, &slow_ops, "slow");
     driver_init(f, default_features);
 
     enum { NW = 4 };
@@ -518,10 +534,7 @@ static void test_requests_in_flight_and_flush_order(void **state)
     driver_init(f, default_features);
     assert_int_equal(request(f, VIRTIO_BLK_T_IN, 16, 512, NULL), S_OK);
     assert_int_equal(*(uint8_t *)gptr(f, DATA), 0x11);
-    virtio_mmio_destroy(f->m);
-    virtio_device_destroy(f->vdev);
-    pthread_mutex_destroy(&d->lock);
-    test_free(d);
+    slow_device_destroy(f, d);
 }
 
 /* A driver that did not accept FLUSH cannot ask for durability: every write is flushed before
@@ -530,12 +543,7 @@ static void test_requests_in_flight_and_flush_order(void **state)
 static void test_write_through_without_flush(void **state)
 {
     struct fixture *f = *state;
-    struct slow_disk *d = test_calloc(1, sizeof(*d));
-    d->bdev = (struct blockdev){.ops = &slow_ops, .size = DISK_SIZE};
-    pthread_mutex_init(&d->lock, NULL);
-    assert_int_equal(virtio_blk_create(&d->bdev, "wt", &f->vdev), 0);
-    struct irq_line line = {.set = irq_set, .opaque = f, .num = 1};
-    assert_int_equal(virtio_mmio_create(&f->mem, f->loop, line, f->vdev, &f->m), 0);
+    struct slow_disk *d = slow_device(f, &slow_ops, "wt");
 
     driver_init(f, default_features & ~VIRTIO_FEATURE(F_FLUSH));
     memset(gptr(f, DATA), 0x5a, 512);
@@ -558,10 +566,7 @@ static void test_write_through_without_flush(void **state)
     assert_int_equal(d->flushes, 2);
     assert_int_equal(d->data[3 * 512], 0x5a);
 
-    virtio_mmio_destroy(f->m);
-    virtio_device_destroy(f->vdev);
-    pthread_mutex_destroy(&d->lock);
-    test_free(d);
+    slow_device_destroy(f, d);
 }
 
 /* Reads the backend can serve without waiting finish on the loop thread during the kick, up to
@@ -569,15 +574,10 @@ static void test_write_through_without_flush(void **state)
 static void test_cached_reads_inline(void **state)
 {
     struct fixture *f = *state;
-    struct slow_disk *d = test_calloc(1, sizeof(*d));
-    d->bdev = (struct blockdev){.ops = &cached_ops, .size = DISK_SIZE};
+    struct slow_disk *d = slow_device(f, &cached_ops, "cached");
     d->cached = true;
-    pthread_mutex_init(&d->lock, NULL);
     for (unsigned i = 0; i < DISK_SIZE; i++)
         d->data[i] = (uint8_t)(i / 512);
-    assert_int_equal(virtio_blk_create(&d->bdev, "cached", &f->vdev), 0);
-    struct irq_line line = {.set = irq_set, .opaque = f, .num = 1};
-    assert_int_equal(virtio_mmio_create(&f->mem, f->loop, line, f->vdev, &f->m), 0);
     driver_init(f, default_features);
 
     assert_int_equal(request(f, VIRTIO_BLK_T_IN, 5, 1024, NULL), S_OK);
@@ -625,10 +625,7 @@ static void test_cached_reads_inline(void **state)
     /* Writes never take that path. */
     assert_int_equal(request(f, VIRTIO_BLK_T_OUT, 3, 512, NULL), S_OK);
     assert_int_equal(d->writes_done, 1);
-    virtio_mmio_destroy(f->m);
-    virtio_device_destroy(f->vdev);
-    pthread_mutex_destroy(&d->lock);
-    test_free(d);
+    slow_device_destroy(f, d);
 }
 
 /* Request i of a batch: header, 4 KiB at DATA + 4096 i (no data for a FLUSH), status byte. */
@@ -667,12 +664,7 @@ static void batch_run(struct fixture *f, unsigned n)
 static void test_consecutive_transfers_merged(void **state)
 {
     struct fixture *f = *state;
-    struct slow_disk *d = test_calloc(1, sizeof(*d));
-    d->bdev = (struct blockdev){.ops = &slow_ops, .size = DISK_SIZE};
-    pthread_mutex_init(&d->lock, NULL);
-    assert_int_equal(virtio_blk_create(&d->bdev, "merge", &f->vdev), 0);
-    struct irq_line line = {.set = irq_set, .opaque = f, .num = 1};
-    assert_int_equal(virtio_mmio_create(&f->mem, f->loop, line, f->vdev, &f->m), 0);
+    struct slow_disk *d = slow_device(f, &slow_ops, "merge");
     driver_init(f, default_features);
 
     batch_req(f, 0, VIRTIO_BLK_T_OUT, 0, 0x21);
@@ -700,10 +692,7 @@ static void test_consecutive_transfers_merged(void **state)
     assert_int_equal(*(uint8_t *)gptr(f, DATA + 4096), 0x22);
     assert_int_equal(*(uint8_t *)gptr(f, DATA + 2 * 4096 + 4095), 0x24);
     assert_int_equal(d->data[32 * 512], 0x25);
-    virtio_mmio_destroy(f->m);
-    virtio_device_destroy(f->vdev);
-    pthread_mutex_destroy(&d->lock);
-    test_free(d);
+    slow_device_destroy(f, d);
 }
 
 /* DISCARD / WRITE_ZEROES with one range (header, range, status). */
