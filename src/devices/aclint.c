@@ -33,15 +33,10 @@ struct aclint {
     struct aclint_hart *harts;
 };
 
-static uint64_t mtime_locked(const struct aclint *a)
-{
-    return guest_clock_ticks(a->clock);
-}
-
 /* Raise or lower MTIP for the current time; arm the timer if the deadline is still ahead. */
 static void update_timer_locked(struct aclint *a, struct aclint_hart *h)
 {
-    uint64_t now = mtime_locked(a);
+    uint64_t now = guest_clock_ticks(a->clock);
     bool level = now >= h->mtimecmp;
 
     if (level != h->mtip) {
@@ -103,7 +98,7 @@ static uint64_t aclint_read(void *opaque, uint64_t offset, unsigned size)
         if (size == 4 && offset % 4 == 0 && hart < a->nharts)
             v = a->harts[hart].msip;
     } else if (offset >= MTIME_OFFSET && offset < MTIME_OFFSET + 8) {
-        v = mtime_locked(a) >> ((offset - MTIME_OFFSET) * 8);
+        v = guest_clock_ticks(a->clock) >> ((offset - MTIME_OFFSET) * 8);
     } else if (offset < MTIME_OFFSET) {
         unsigned hart = (unsigned)((offset - MTIMECMP_BASE) / 8);
         if (hart < a->nharts)
@@ -125,7 +120,7 @@ static void aclint_write(void *opaque, uint64_t offset, uint64_t value, unsigned
         if (offset % 4 == 0 && hart < a->nharts)
             set_msip(&a->harts[hart], value & 1);
     } else if (offset >= MTIME_OFFSET && offset < MTIME_OFFSET + 8) {
-        uint64_t now = mtime_locked(a);
+        uint64_t now = guest_clock_ticks(a->clock);
         uint64_t want = merge64(now, value, size, (unsigned)(offset - MTIME_OFFSET));
         atomic_fetch_add(&a->clock->offset, want - now);
         /* Every deadline moved. */
