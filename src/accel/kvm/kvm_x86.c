@@ -229,6 +229,14 @@ static bool translate(struct kvm_accel *k, const struct kvm_sregs *s, uint64_t v
     return false; /* 32-bit paging: not used by anything kvmu boots */
 }
 
+/* The n bytes at CS:RIP, read through the guest's page tables; *pa is where they start. */
+static bool code_at_rip(struct kvm_accel *k, const struct kvm_regs *r, const struct kvm_sregs *s,
+                        uint8_t *buf, size_t n, uint64_t *pa)
+{
+    return translate(k, s, s->cs.base + r->rip, pa) &&
+           guest_mem_read(&k->vm->mem, *pa, buf, n) == 0;
+}
+
 void kvm_x86_dump_vcpu(struct kvm_accel *k, struct kvm_vcpu *v)
 {
     struct kvm_regs r;
@@ -257,9 +265,9 @@ void kvm_x86_dump_vcpu(struct kvm_accel *k, struct kvm_vcpu *v)
             (unsigned long long)s.cr3, (unsigned long long)s.cr4, (unsigned long long)s.efer,
             (unsigned long long)s.gdt.base, s.gdt.limit, (unsigned long long)s.idt.base,
             s.idt.limit, (unsigned long long)s.apic_base);
-    uint64_t linear = s.cs.base + r.rip, pa;
+    uint64_t pa;
     uint8_t code[16];
-    if (translate(k, &s, linear, &pa) && guest_mem_read(&k->vm->mem, pa, code, 16) == 0) {
+    if (code_at_rip(k, &r, &s, code, sizeof(code), &pa)) {
         fprintf(stderr, " code at RIP (gpa 0x%llx):", (unsigned long long)pa);
         for (int i = 0; i < 16; i++)
             fprintf(stderr, " %02x", code[i]);
@@ -289,7 +297,7 @@ bool kvm_x86_emulate_soft_int(struct kvm_accel *k, struct kvm_vcpu *v)
         return false;
     uint64_t pa;
     uint8_t code[2];
-    if (!translate(k, &s, s.cs.base + r.rip, &pa) || guest_mem_read(&k->vm->mem, pa, code, 2) < 0)
+    if (!code_at_rip(k, &r, &s, code, sizeof(code), &pa))
         return false;
     unsigned vector, len;
     if (code[0] == 0xcc) {
