@@ -91,7 +91,7 @@ static void print_block(struct rv_hart *s, uint64_t pc, unsigned n)
         uint32_t raw = rv_fetch_raw(s, pc);
         rv_disasm(pc, raw, buf, sizeof(buf));
         fprintf(stderr, "    %016llx: %08x  %s\n", (unsigned long long)pc, raw, buf);
-        pc += (raw & 3) == 3 ? 4 : 2;
+        pc += rv_insn_len((uint16_t)raw);
     }
 }
 

@@ -6,6 +6,7 @@
 #include "accel/interp/interp.h"
 #include "accel/jit/internal.h"
 #include "core/vm.h"
+#include "cpu/riscv/decode.h"
 
 static struct jit *jit_of(struct rv_hart *h)
 {
@@ -79,7 +80,7 @@ int jit_helper_store(struct rv_hart *h, uint64_t va, uint64_t val, unsigned size
 int jit_helper_step(struct rv_hart *h, uint32_t raw)
 {
     struct jit *j = jit_of(h);
-    uint64_t next = h->pc + ((raw & 3) == 3 ? 4 : 2);
+    uint64_t next = h->pc + rv_insn_len((uint16_t)raw);
 
     if (j->check) {
         /* What cannot run twice with the same result: memory operations among the

@@ -382,7 +382,7 @@ static void trace_block(const struct jit_page *p, unsigned from, unsigned to, co
         for (unsigned off = from; off + 2 <= to;) {
             uint16_t lo, hi = 0;
             memcpy(&lo, p->host + off, 2);
-            unsigned len = (lo & 3) == 3 ? 4 : 2;
+            unsigned len = rv_insn_len(lo);
             if (off + len > to)
                 break;
             if (len == 4)
