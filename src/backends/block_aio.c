@@ -15,6 +15,9 @@
 #include "core/log.h"
 
 #define MAX_THREADS 16
+/* Write-behind: once this many bytes were written into the page cache, a worker starts writing
+ * them to the disk (blockdev_writeback) so the driver's next FLUSH finds little left to do. */
+#define WRITEBEHIND_BYTES (8u << 20)
 
 struct blk_aio {
     struct blockdev *bdev;
@@ -30,6 +33,9 @@ struct blk_aio {
     struct blk_aio_req *done_head, **done_tail;
     unsigned running;
     bool stop;
+    /* Cached writes not yet handed to write-behind: their span and total size. */
+    uint64_t wb_start, wb_end, wb_bytes;
+    bool wb_busy; /* a worker is starting a writeback */
 
     pthread_t threads[MAX_THREADS];
     unsigned nthreads;
@@ -58,6 +64,30 @@ int blk_aio_execute(struct blockdev *bdev, const struct blk_aio_req *r)
     return ret == 0 && r->sync ? blockdev_flush(bdev) : ret;
 }
 
+/* Lock held: counts a finished request toward write-behind. True (and the span to write back
+ * in *start, *len) when enough has gathered and no other worker is starting a writeback. */
+static bool writebehind_due(struct blk_aio *a, const struct blk_aio_req *r, uint64_t *start,
+                            uint64_t *len)
+{
+    if (r->op != BLK_AIO_WRITE || r->sync || r->result != 0)
+        return false; /* written through already, or nothing written */
+    uint64_t n = 0;
+    for (int i = 0; i < r->iovcnt; i++)
+        n += r->iov[i].iov_len;
+    if (!a->wb_bytes || r->offset < a->wb_start)
+        a->wb_start = r->offset;
+    if (!a->wb_bytes || r->offset + n > a->wb_end)
+        a->wb_end = r->offset + n;
+    a->wb_bytes += n;
+    if (a->wb_bytes < WRITEBEHIND_BYTES || a->wb_busy)
+        return false;
+    *start = a->wb_start;
+    *len = a->wb_end - a->wb_start;
+    a->wb_bytes = 0;
+    a->wb_busy = true;
+    return true;
+}
+
 static void *worker(void *opaque)
 {
     struct blk_aio *a = opaque;
@@ -82,6 +112,8 @@ static void *worker(void *opaque)
         r->result = blk_aio_execute(a->bdev, r);
 
         pthread_mutex_lock(&a->lock);
+        uint64_t wb_start, wb_len;
+        bool writeback = writebehind_due(a, r, &wb_start, &wb_len);
         /* One wake-up per batch: a non-empty list was already signalled and the loop thread
          * takes the whole list after reading the eventfd. */
         bool signal = !a->done_head;
@@ -89,11 +121,21 @@ static void *worker(void *opaque)
         *a->done_tail = r;
         a->done_tail = &r->next;
         a->running--;
-        if (!a->running && !a->queue_head)
+        if (!a->running && !a->queue_head && !a->wb_busy)
             pthread_cond_broadcast(&a->drained);
         uint64_t one = 1;
         if (signal && write(a->done_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
             log_error("block: cannot signal a completion: %s", strerror(errno));
+        if (writeback) {
+            /* After the completion went out: the request does not wait for it. */
+            pthread_mutex_unlock(&a->lock);
+            /* A failure is only a hint lost: a write error shows again at the next flush. */
+            (void)blockdev_writeback(a->bdev, wb_start, wb_len);
+            pthread_mutex_lock(&a->lock);
+            a->wb_busy = false;
+            if (!a->running && !a->queue_head)
+                pthread_cond_broadcast(&a->drained);
+        }
     }
     pthread_mutex_unlock(&a->lock);
     return NULL;
@@ -135,7 +177,7 @@ void blk_aio_submit(struct blk_aio *a, struct blk_aio_req *req)
 void blk_aio_drain(struct blk_aio *a)
 {
     pthread_mutex_lock(&a->lock);
-    while (a->queue_head || a->running)
+    while (a->queue_head || a->running || a->wb_busy)
         pthread_cond_wait(&a->drained, &a->lock);
     pthread_mutex_unlock(&a->lock);
 }

@@ -107,6 +107,17 @@ static int raw_flush(struct blockdev *bdev)
     return 0;
 }
 
+/* SYNC_FILE_RANGE_WRITE queues the dirty pages for writing and returns; it only blocks when
+ * the disk's request queue is full. */
+static int raw_writeback(struct blockdev *bdev, uint64_t offset, uint64_t len)
+{
+    struct block_raw *r = (struct block_raw *)bdev;
+
+    if (sync_file_range(r->fd, (off_t)offset, (off_t)len, SYNC_FILE_RANGE_WRITE) < 0)
+        return -errno;
+    return 0;
+}
+
 static int raw_discard(struct blockdev *bdev, uint64_t offset, uint64_t len)
 {
     struct block_raw *r = (struct block_raw *)bdev;
@@ -150,6 +161,7 @@ static const struct blockdev_ops raw_ops = {
     .pwritev = raw_pwritev,
     .preadv_nowait = raw_preadv_nowait,
     .flush = raw_flush,
+    .writeback = raw_writeback,
     .discard = raw_discard,
     .write_zeroes = raw_write_zeroes,
     .destroy = raw_destroy,
@@ -296,6 +308,11 @@ int blockdev_write_zeroes(struct blockdev *bdev, uint64_t offset, uint64_t len, 
 int blockdev_flush(struct blockdev *bdev)
 {
     return bdev->ops->flush(bdev);
+}
+
+int blockdev_writeback(struct blockdev *bdev, uint64_t offset, uint64_t len)
+{
+    return bdev->ops->writeback && !bdev->readonly ? bdev->ops->writeback(bdev, offset, len) : 0;
 }
 
 uint64_t blockdev_size(const struct blockdev *bdev)

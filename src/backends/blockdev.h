@@ -21,6 +21,9 @@ struct blockdev_ops {
     int (*preadv_nowait)(struct blockdev *bdev, const struct iovec *iov, int iovcnt,
                          uint64_t offset);
     int (*flush)(struct blockdev *bdev);
+    /* Optional: start writing the cached changes in [offset, offset + len) to the disk and
+     * return without waiting for them (a hint that makes a later flush short). */
+    int (*writeback)(struct blockdev *bdev, uint64_t offset, uint64_t len);
     /* Optional: drop [offset, offset + len) (it reads back as zeros afterwards). */
     int (*discard)(struct blockdev *bdev, uint64_t offset, uint64_t len);
     /* Optional: make [offset, offset + len) read as zeros, deallocating it if `unmap`.
@@ -71,6 +74,9 @@ int blockdev_write_zeroes(struct blockdev *bdev, uint64_t offset, uint64_t len, 
     __attribute__((warn_unused_result));
 /* Makes completed writes durable (fdatasync for raw files). */
 int blockdev_flush(struct blockdev *bdev) __attribute__((warn_unused_result));
+/* Starts writing back the cached writes in [offset, offset + len) without waiting; durability
+ * still needs blockdev_flush(). 0 (also without backend support) or -errno. */
+int blockdev_writeback(struct blockdev *bdev, uint64_t offset, uint64_t len);
 uint64_t blockdev_size(const struct blockdev *bdev);
 bool blockdev_readonly(const struct blockdev *bdev);
 void blockdev_destroy(struct blockdev *bdev);
