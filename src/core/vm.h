@@ -28,6 +28,9 @@ struct vm_doorbell {
     uint64_t value;
     unsigned len;
     bool pio;
+    /* No other register lives at addr: a write of any width and value rings it. KVM can then
+     * skip decoding the guest's write (its fast MMIO path), as QEMU's virtio-pci notify does. */
+    bool exclusive;
     int fd;
 };
 #define VM_MAX_DOORBELLS 64

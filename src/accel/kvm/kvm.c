@@ -101,6 +101,8 @@ static int open_kvm(struct kvm_accel *k)
     }
     k->run_size = (size_t)size;
     k->use_irqfd = ioctl(k->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_IRQFD_RESAMPLE) > 0;
+    k->ioeventfd_any_length =
+        ioctl(k->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_IOEVENTFD_ANY_LENGTH) > 0;
     return 0;
 }
 

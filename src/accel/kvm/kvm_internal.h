@@ -68,6 +68,7 @@ struct kvm_accel {
 
     struct kvm_irq_pin pins[KVM_NR_GSIS];
     bool use_irqfd;
+    bool ioeventfd_any_length; /* KVM_CAP_IOEVENTFD_ANY_LENGTH: len-0 doorbells */
     /* Guards pin creation and binding, vm_fd and vm_gen against a reboot's rebuild: devices
      * raise interrupts from the I/O thread at any time. */
     pthread_mutex_t pins_lock;

@@ -9,8 +9,9 @@
  *
  * MSI messages from PCI devices get a routing entry and an irqfd each, on first use.
  *
- * Doorbells (vm->doorbells, e.g. virtio QueueNotify) become ioeventfds with a data match: KVM
- * signals the device's eventfd itself and the vCPU never leaves the guest.
+ * Doorbells (vm->doorbells, e.g. virtio QueueNotify) become ioeventfds with a data match, or
+ * of any length for an address of their own (virtio-pci's per-queue notify): KVM signals the
+ * device's eventfd itself and the vCPU never leaves the guest.
  */
 #include <errno.h>
 #include <stdatomic.h>
@@ -93,6 +94,13 @@ static int bind_doorbell(struct kvm_accel *k, const struct vm_doorbell *d)
         .fd = d->fd,
         .flags = KVM_IOEVENTFD_FLAG_DATAMATCH | (d->pio ? KVM_IOEVENTFD_FLAG_PIO : 0),
     };
+    /* Length 0, no data match: KVM then also puts it on its fast MMIO bus, where a write to
+     * the address is recognised from the exit alone, without decoding the instruction. */
+    if (d->exclusive && !d->pio && k->ioeventfd_any_length) {
+        req.len = 0;
+        req.datamatch = 0;
+        req.flags = 0;
+    }
     if (ioctl(k->vm_fd, KVM_IOEVENTFD, &req) < 0) {
         log_error("kvm: KVM_IOEVENTFD at %s 0x%llx: %s", d->pio ? "port" : "address",
                   (unsigned long long)d->addr, strerror(errno));

@@ -199,6 +199,7 @@ static int add_doorbells(struct x86_pci *p, struct virtio_pci *vp)
             .addr = addr,
             .value = q,
             .len = VIRTIO_PCI_NOTIFY_LEN,
+            .exclusive = true, /* notify_off_multiplier gives each queue its own address */
             .fd = virtio_pci_queue_notify_fd(vp, q),
         };
     }
