@@ -307,6 +307,8 @@ int blockdev_write_zeroes(struct blockdev *bdev, uint64_t offset, uint64_t len, 
 
 int blockdev_flush(struct blockdev *bdev)
 {
+    if (bdev->ignore_flush)
+        return 0;
     return bdev->ops->flush(bdev);
 }
 

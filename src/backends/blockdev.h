@@ -39,6 +39,7 @@ struct blockdev {
     bool readonly;
     bool discard;      /* -drive discard=unmap: pass guest discards to the file (default: ignore) */
     bool writethrough; /* -drive cache=writethrough|directsync: every write durable at once */
+    bool ignore_flush; /* -drive cache=unsafe: flushes succeed without syncing anything */
 };
 
 /*
@@ -72,7 +73,7 @@ int blockdev_discard(struct blockdev *bdev, uint64_t offset, uint64_t len)
 /* Zeroes a range; `unmap` may deallocate it when bdev->discard allows. */
 int blockdev_write_zeroes(struct blockdev *bdev, uint64_t offset, uint64_t len, bool unmap)
     __attribute__((warn_unused_result));
-/* Makes completed writes durable (fdatasync for raw files). */
+/* Makes completed writes durable (fdatasync for raw files); a no-op with ignore_flush. */
 int blockdev_flush(struct blockdev *bdev) __attribute__((warn_unused_result));
 /* Starts writing back the cached writes in [offset, offset + len) without waiting; durability
  * still needs blockdev_flush(). 0 (also without backend support) or -errno. */

@@ -96,6 +96,7 @@ int board_disk_open(const struct drive_config *d, struct board_disk *disk)
     disk->bdev->discard = d->discard_unmap;
     disk->bdev->writethrough =
         d->cache && (!strcmp(d->cache, "writethrough") || !strcmp(d->cache, "directsync"));
+    disk->bdev->ignore_flush = d->cache && !strcmp(d->cache, "unsafe");
     return virtio_blk_create(disk->bdev, d->id ? d->id : "", &disk->vdev);
 }
 

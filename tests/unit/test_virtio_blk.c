@@ -539,7 +539,8 @@ static void test_requests_in_flight_and_flush_order(void **state)
 
 /* A driver that did not accept FLUSH cannot ask for durability: every write is flushed before
  * it completes (QEMU's write-through). With FLUSH accepted, writes complete without one; with
- * -drive cache=writethrough (bdev->writethrough) they are flushed again. */
+ * -drive cache=writethrough (bdev->writethrough) they are flushed again; cache=unsafe ignores
+ * FLUSH. */
 static void test_write_through_without_flush(void **state)
 {
     struct fixture *f = *state;
@@ -565,6 +566,15 @@ static void test_write_through_without_flush(void **state)
     assert_int_equal(request(f, VIRTIO_BLK_T_IN, 3, 512, NULL), S_OK);
     assert_int_equal(d->flushes, 2);
     assert_int_equal(d->data[3 * 512], 0x5a);
+
+    /* cache=unsafe (bdev->ignore_flush): FLUSH succeeds without reaching the backend. */
+    d->bdev.writethrough = false;
+    d->bdev.ignore_flush = true;
+    assert_int_equal(request(f, VIRTIO_BLK_T_FLUSH, 0, 0, NULL), S_OK);
+    assert_int_equal(d->flushes, 2);
+    d->bdev.ignore_flush = false;
+    assert_int_equal(request(f, VIRTIO_BLK_T_FLUSH, 0, 0, NULL), S_OK);
+    assert_int_equal(d->flushes, 3);
 
     slow_device_destroy(f, d);
 }
