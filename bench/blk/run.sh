@@ -13,8 +13,8 @@
 #   RISC-V (`virt`, virtio-blk over virtio-mmio): Linux guest, busybox dd with O_DIRECT
 #     (1 MiB blocks) and 4 KiB O_DIRECT random reads at depth 1 (rand-read.c), under kvmu
 #     (each KVMU_ACCELS) and qemu-system-riscv64.
-# Ratios are kvmu / QEMU throughput (> 1: kvmu is faster).
-# Env: KVMU, KVMU_ACCELS (default interp), QEMU, QEMU_X86, BENCH_TIMEOUT, BLK_RUNS (x86 runs
+# Ratios are kvmu / QEMU throughput, one column per kvmu accel (> 1: kvmu is faster).
+# Env: KVMU, KVMU_ACCELS (default interp,jit), QEMU, QEMU_X86, BENCH_TIMEOUT, BLK_RUNS (x86 runs
 # per VMM, alternating, median; default 5), BLK_RV_MIB (default 256), BLK_SKIP_RV=1, BLK_SKIP_X86=1.
 set -eu
 
@@ -45,19 +45,22 @@ parse() { # label time-units-per-second log: "blk KIND AMOUNT TIME" lines -> R[l
     done < <(tr -d '\r' <"$3" | grep -oE 'blk (seq-read|seq-write|rand-read) [0-9]+ [0-9]+')
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "" && b != "" && b > 0) printf "%.2f", a / b; else printf "-" }'; }
-table() { # title label...
-    local title=$1
+table() { # title label... (the last is QEMU): rates, then each kvmu column / QEMU
+    local title=$1 l
     shift
+    local ref=${*: -1}
     printf '\n%-34s' "$title"
-    for l in "$@"; do printf ' %12s' "$l"; done
-    [ $# -ge 2 ] && printf ' %10s' "$1/${*: -1}"
+    for l in "$@"; do printf ' %16s' "$l"; done
+    if [ $# -ge 2 ]; then for l in "${@:1:$#-1}"; do printf ' %16s' "${l#*-}/qemu"; done; fi
     echo
     for k in seq-write seq-read rand-read; do
         local unit="MiB/s"
         [ $k = rand-read ] && unit="IOPS"
         printf '%-34s' "$k ($unit)"
-        for l in "$@"; do printf ' %12s' "${R[$l.$k]:--}"; done
-        [ $# -ge 2 ] && printf ' %10s' "$(ratio "${R[$1.$k]:-}" "${R[${*: -1}.$k]:-}")"
+        for l in "$@"; do printf ' %16s' "${R[$l.$k]:--}"; done
+        if [ $# -ge 2 ]; then
+            for l in "${@:1:$#-1}"; do printf ' %16s' "$(ratio "${R[$l.$k]:-}" "${R[$ref.$k]:-}")"; done
+        fi
         echo
     done
 }
