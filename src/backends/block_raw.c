@@ -16,7 +16,26 @@ struct block_raw {
     struct blockdev bdev; /* first: the ops receive a struct blockdev * */
     int fd;
     _Atomic bool no_nowait; /* preadv2(RWF_NOWAIT) refused by this kernel or file system */
+    /* cache=none|directsync: a second descriptor on the file with O_DIRECT, for transfers
+     * aligned as the file system requires (-1: off). */
+    int direct_fd;
+    uint32_t dio_mem_align, dio_offset_align;
 };
+
+/* Whether a transfer may bypass the page cache: buffers, lengths and offset aligned as the
+ * file system's direct I/O asks. Others take the page cache (Linux keeps the two coherent: a
+ * direct transfer first writes back and afterwards drops the cached pages of its range). */
+static bool dio_aligned(const struct block_raw *r, const struct iovec *iov, int iovcnt,
+                        uint64_t off)
+{
+    if (r->direct_fd < 0 || off % r->dio_offset_align)
+        return false;
+    for (int i = 0; i < iovcnt; i++) {
+        if ((uintptr_t)iov[i].iov_base % r->dio_mem_align || iov[i].iov_len % r->dio_offset_align)
+            return false;
+    }
+    return true;
+}
 
 /* One plain transfer loop for a single buffer (used to finish a partially moved iovec). */
 static int raw_rw_one(int fd, uint8_t *p, size_t len, uint64_t *offset, bool write)
@@ -41,10 +60,12 @@ static int raw_rw_one(int fd, uint8_t *p, size_t len, uint64_t *offset, bool wri
 static int raw_rw(struct block_raw *r, const struct iovec *iov, int iovcnt, uint64_t offset,
                   bool write)
 {
+    int fd = dio_aligned(r, iov, iovcnt, offset) ? r->direct_fd : r->fd;
+
     while (iovcnt > 0) {
         int cnt = iovcnt < IOV_MAX ? iovcnt : IOV_MAX;
-        ssize_t n = write ? pwritev(r->fd, iov, cnt, (off_t)offset)
-                          : preadv(r->fd, iov, cnt, (off_t)offset);
+        ssize_t n =
+            write ? pwritev(fd, iov, cnt, (off_t)offset) : preadv(fd, iov, cnt, (off_t)offset);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
@@ -59,6 +80,7 @@ static int raw_rw(struct block_raw *r, const struct iovec *iov, int iovcnt, uint
             iovcnt--;
         }
         if (iovcnt > 0 && done > 0) {
+            /* The rest of a vector: the page cache takes any alignment. */
             int err = raw_rw_one(r->fd, (uint8_t *)iov->iov_base + done, iov->iov_len - done,
                                  &offset, write);
             if (err < 0)
@@ -83,8 +105,8 @@ static int raw_preadv_nowait(struct blockdev *bdev, const struct iovec *iov, int
     struct block_raw *r = (struct block_raw *)bdev;
     size_t len = 0;
 
-    if (iovcnt > IOV_MAX || r->no_nowait)
-        return -EAGAIN;
+    if (iovcnt > IOV_MAX || r->no_nowait || r->direct_fd >= 0)
+        return -EAGAIN; /* with cache=none reads bypass the page cache, on a worker */
     for (int i = 0; i < iovcnt; i++)
         len += iov[i].iov_len;
     ssize_t n = preadv2(r->fd, iov, iovcnt, (off_t)off, RWF_NOWAIT);
@@ -152,6 +174,8 @@ static void raw_destroy(struct blockdev *bdev)
 {
     struct block_raw *r = (struct block_raw *)bdev;
 
+    if (r->direct_fd >= 0)
+        close(r->direct_fd);
     close(r->fd); /* also drops the OFD lock */
     free(r);
 }
@@ -234,7 +258,37 @@ int blockdev_raw_open(const char *path, bool readonly, bool locking, struct bloc
     }
     raw->bdev = (struct blockdev){.ops = &raw_ops, .size = size, .readonly = readonly};
     raw->fd = fd;
+    raw->direct_fd = -1;
     *out = &raw->bdev;
+    return 0;
+}
+
+int blockdev_set_direct(struct blockdev *bdev, const char *path)
+{
+    struct block_raw *r = (struct block_raw *)bdev;
+    char self[64];
+
+    if (bdev->ops != &raw_ops || r->direct_fd >= 0)
+        return bdev->ops == &raw_ops ? 0 : -EOPNOTSUPP;
+    /* The file already open (it may have been renamed since), not the path again. */
+    snprintf(self, sizeof(self), "/proc/self/fd/%d", r->fd);
+    int fd = open(self, (bdev->readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_DIRECT);
+    if (fd < 0) {
+        int err = -errno;
+        log_error("Could not open '%s' for cache=none/directsync: %s%s", path, strerror(errno),
+                  errno == EINVAL ? " (the file system may not support O_DIRECT)" : "");
+        return err;
+    }
+    struct statx sx;
+    if (statx(fd, "", AT_EMPTY_PATH, STATX_DIOALIGN, &sx) == 0 && (sx.stx_mask & STATX_DIOALIGN) &&
+        sx.stx_dio_mem_align && sx.stx_dio_offset_align) {
+        r->dio_mem_align = sx.stx_dio_mem_align;
+        r->dio_offset_align = sx.stx_dio_offset_align;
+    } else {
+        /* A kernel that cannot tell: a page satisfies every file system. */
+        r->dio_mem_align = r->dio_offset_align = 4096;
+    }
+    r->direct_fd = fd;
     return 0;
 }
 

@@ -50,6 +50,13 @@ struct blockdev {
 int blockdev_raw_open(const char *path, bool readonly, bool locking, struct blockdev **out)
     __attribute__((warn_unused_result));
 
+/* -drive cache=none|directsync: transfers aligned as the file system's direct I/O requires
+ * (buffers, lengths, offset) bypass the host page cache (O_DIRECT); the rest still go through
+ * it. 0, -EOPNOTSUPP for a backend without it, or the errno of opening the file with O_DIRECT
+ * (EINVAL: the file system has no direct I/O; the message says so, naming path). */
+int blockdev_set_direct(struct blockdev *bdev, const char *path)
+    __attribute__((warn_unused_result));
+
 /* For a -drive without format=: kvmu only knows raw, so warn exactly as QEMU does when its
  * probe guesses raw. */
 void blockdev_warn_format_probe(const char *path);

@@ -97,6 +97,11 @@ int board_disk_open(const struct drive_config *d, struct board_disk *disk)
     disk->bdev->writethrough =
         d->cache && (!strcmp(d->cache, "writethrough") || !strcmp(d->cache, "directsync"));
     disk->bdev->ignore_flush = d->cache && !strcmp(d->cache, "unsafe");
+    if (d->cache && (!strcmp(d->cache, "none") || !strcmp(d->cache, "directsync"))) {
+        r = blockdev_set_direct(disk->bdev, d->file);
+        if (r < 0)
+            return r; /* the caller closes the disk */
+    }
     return virtio_blk_create(disk->bdev, d->id ? d->id : "", &disk->vdev);
 }
 

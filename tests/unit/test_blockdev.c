@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -126,6 +128,78 @@ static void test_errors(void **state)
     blockdev_warn_format_probe("disk.img"); /* message only; must not crash */
 }
 
+/* Pages of [off, off + len) the page cache holds for the file at path. */
+static unsigned cached_pages(const char *path, uint64_t off, uint64_t len)
+{
+    int fd = open(path, O_RDONLY);
+    assert_true(fd >= 0);
+    void *m = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, (off_t)off);
+    assert_true(m != MAP_FAILED);
+    unsigned char vec[256];
+    assert_true(len / 4096 <= sizeof(vec));
+    assert_int_equal(mincore(m, len, vec), 0);
+    unsigned n = 0;
+    for (uint64_t i = 0; i < len / 4096; i++)
+        n += vec[i] & 1;
+    munmap(m, len);
+    close(fd);
+    return n;
+}
+
+/* cache=none: aligned transfers bypass the page cache, unaligned ones use it, and both see each
+ * other's data; without it the same write fills the page cache (so the check can tell). */
+static void test_direct(void **state)
+{
+    (void)state;
+    char path[] = "/var/tmp/kvmu-test-direct-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(ftruncate(fd, 4 << 20), 0);
+    close(fd);
+    struct blockdev *b;
+    assert_int_equal(blockdev_raw_open(path, false, true, &b), 0);
+    int r = blockdev_set_direct(b, path);
+    if (r == -EINVAL) {
+        blockdev_destroy(b);
+        unlink(path);
+        print_message("skipped: /var/tmp's file system has no O_DIRECT\n");
+        skip();
+    }
+    assert_int_equal(r, 0);
+
+    uint8_t *aligned, *plain = malloc((1 << 20) + 1);
+    assert_int_equal(posix_memalign((void **)&aligned, 4096, 1 << 20), 0);
+    assert_non_null(plain);
+    memset(aligned, 0x3c, 1 << 20);
+    assert_int_equal(blockdev_pwrite(b, aligned, 1 << 20, 1 << 20), 0);
+    assert_int_equal(cached_pages(path, 1 << 20, 1 << 20), 0);
+    /* A buffer at an odd address: through the page cache. */
+    memset(plain + 1, 0xd2, 512);
+    assert_int_equal(blockdev_pwrite(b, plain + 1, 512, 0), 0);
+    assert_int_equal(cached_pages(path, 0, 4096), 1);
+    /* Each path reads what the other wrote. */
+    assert_int_equal(blockdev_pread(b, plain + 1, 1 << 20, 1 << 20), 0);
+    assert_int_equal(plain[1], 0x3c);
+    assert_int_equal(plain[1 << 20], 0x3c);
+    memset(aligned, 0, 4096);
+    assert_int_equal(blockdev_pread(b, aligned, 4096, 0), 0);
+    assert_int_equal(aligned[0], 0xd2);
+    assert_int_equal(aligned[511], 0xd2);
+    assert_int_equal(aligned[512], 0);
+    assert_int_equal(blockdev_flush(b), 0);
+    blockdev_destroy(b);
+
+    /* The same aligned write without cache=none stays in the page cache. */
+    assert_int_equal(blockdev_raw_open(path, false, true, &b), 0);
+    memset(aligned, 0x77, 1 << 20);
+    assert_int_equal(blockdev_pwrite(b, aligned, 1 << 20, 2 << 20), 0);
+    assert_int_equal(cached_pages(path, 2 << 20, 1 << 20), 256);
+    blockdev_destroy(b);
+    free(aligned);
+    free(plain);
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -133,6 +207,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_readonly, setup, teardown),
         cmocka_unit_test_setup_teardown(test_locking, setup, teardown),
         cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
+        cmocka_unit_test(test_direct),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
