@@ -2,7 +2,9 @@
  * Block requests off the CPU and event-loop threads: a small pool of worker threads runs
  * blockdev transfers and flushes, several at a time, and hands the finished requests back on
  * the event loop (one eventfd wake-up per batch). The caller orders requests itself (a flush
- * is submitted once the writes it covers have completed).
+ * is submitted once the writes it covers have completed). Write-behind: after every 8 MiB of
+ * cached writes a worker starts their writeback (blockdev_writeback) once their completions are
+ * out, so a later flush has little left to do.
  */
 #ifndef KVMU_BACKENDS_BLOCK_AIO_H
 #define KVMU_BACKENDS_BLOCK_AIO_H
