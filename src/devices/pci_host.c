@@ -297,7 +297,7 @@ int pci_host_create(const struct pci_host_config *cfg, struct pci_host **out)
     /* What Linux and QEMU's pc board show for the host bridge: an Intel 440FX. */
     static const struct pci_id bridge_id = {
         .vendor = 0x8086, .device = 0x1237, .class_code = 0x060000, .revision = 2};
-    pci_device_init(&h->bridge, "pci-host-bridge", &bridge_id);
+    pci_device_init(&h->bridge, "pci-host-bridge", cfg->bridge_id ? cfg->bridge_id : &bridge_id);
     h->slots[0] = &h->bridge;
     *out = h;
     return 0;
@@ -340,7 +340,8 @@ int pci_host_assign_bars(struct pci_host *h)
                 refs[n++] = (struct bar_ref){h->slots[s], i};
     /* Largest first: each one then lands aligned right after the previous without holes. */
     qsort(refs, n, sizeof(refs[0]), cmp_bar_size_desc);
-    uint64_t mem = h->cfg.mmio_base, io = h->cfg.io_base;
+    /* I/O port 0 would read back as "unassigned"; nothing goes below 0x1000 (legacy ports). */
+    uint64_t mem = h->cfg.mmio_base, io = h->cfg.io_base < 0x1000 ? 0x1000 : h->cfg.io_base;
     for (unsigned k = 0; k < n; k++) {
         const struct pci_bar *b = &refs[k].d->bars[refs[k].index];
         bool is_io = b->type == PCI_BAR_IO;

@@ -1,9 +1,9 @@
 /*
- * The PCI host bridge of the x86 board: bus 0 with up to 32 single-function devices, reached by
- * the PC's configuration mechanism #1 (address register at port 0xcf8, data at 0xcfc) or ECAM
- * (memory-mapped, 4 KiB per function). It decodes the functions' BARs inside two windows the
- * board maps (memory and I/O), places them at power-on as firmware would, and wires each
- * function's INTA# to one of four lines with the usual swizzle.
+ * A PCI host bridge: bus 0 with up to 32 single-function devices, reached by the PC's
+ * configuration mechanism #1 (address register at port 0xcf8, data at 0xcfc) or ECAM
+ * (memory-mapped, 4 KiB per function), as the board wires it. It decodes the functions' BARs inside
+ * two windows the board maps (memory and I/O), places them at power-on as firmware would, and wires
+ * each function's INTA# to one of four lines with the usual swizzle.
  */
 #ifndef KVMU_DEVICES_PCI_HOST_H
 #define KVMU_DEVICES_PCI_HOST_H
@@ -16,6 +16,7 @@
 
 struct pci_device;
 struct pci_host;
+struct pci_id;
 
 #define PCI_HOST_SLOTS 32
 #define PCI_HOST_CFG_ADDR_PORT 0xcf8
@@ -23,10 +24,11 @@ struct pci_host;
 #define PCI_HOST_ECAM_SIZE (1u << 20) /* bus 0 only: 32 devices x 8 functions x 4 KiB */
 
 struct pci_host_config {
-    uint64_t mmio_base, mmio_size; /* memory window: BARs are placed and decoded here */
-    uint64_t io_base, io_size;     /* I/O port window */
-    struct irq_line intx[4];       /* slot s, pin p (0 = INTA#) drive intx[(s + p) % 4] */
-    struct msi_target msi;         /* where MSI-X messages go */
+    uint64_t mmio_base, mmio_size;  /* memory window: BARs are placed and decoded here */
+    uint64_t io_base, io_size;      /* I/O port window */
+    struct irq_line intx[4];        /* slot s, pin p (0 = INTA#) drive intx[(s + p) % 4] */
+    struct msi_target msi;          /* where MSI-X messages go */
+    const struct pci_id *bridge_id; /* the host bridge function in slot 0; NULL: an Intel 440FX */
     /* The dword register at 0xcf8 shares its ports with the PC's one-byte reset control
      * register at 0xcf9; byte accesses there are handed to these ops (optional). */
     const struct mmio_ops *cf9_ops;

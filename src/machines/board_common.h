@@ -9,6 +9,9 @@
 
 struct blockdev;
 struct chardev;
+struct pci_host;
+struct pci_host_config;
+struct virtio_pci;
 struct drive_config;
 struct virtio_device;
 struct virtio_mmio;
@@ -22,13 +25,15 @@ int board_create_serial(struct vm *vm, struct chardev **out) __attribute__((warn
 /* Power-off and reset requests from a guest-visible device, turned into vm requests. */
 struct power_ops board_power_ops(struct vm *vm);
 
-/* Which transport a board's virtio disks sit on; -device must name the matching one. */
-enum board_virtio_bus { BOARD_BUS_VIRTIO_MMIO, BOARD_BUS_PCI };
+/* The transports a board's virtio disks can sit on (bits: a board may have both). */
+enum board_virtio_bus { BOARD_BUS_VIRTIO_MMIO = 1, BOARD_BUS_PCI = 2 };
 
-/* The board's disks in guest order (vda, vdb, ...): -drive if=virtio (or without if=, as
- * QEMU's boards read it), then the drives -device names. `disks` has room for
- * CONFIG_MAX_DRIVES + CONFIG_MAX_DEVICES entries. Errors are printed. */
+/* The board's disks on `bus`, in guest order (vda, vdb, ...): -drive if=virtio (or without if=,
+ * as QEMU's boards read it) when `bus` is `if_virtio_bus`, then the drives that -device lines of
+ * that bus name. A -device for a bus not in `buses` (a mask) is refused as QEMU refuses it.
+ * `disks` has room for CONFIG_MAX_DRIVES + CONFIG_MAX_DEVICES entries. Errors are printed. */
 int board_collect_disks(const struct vm_config *cfg, enum board_virtio_bus bus,
+                        enum board_virtio_bus if_virtio_bus, unsigned buses,
                         const struct drive_config **disks, unsigned *n)
     __attribute__((warn_unused_result));
 
@@ -50,5 +55,29 @@ int board_mmio_disk_create(struct vm *vm, const struct drive_config *d, struct i
                            uint64_t base, uint64_t size, struct board_mmio_disk *out)
     __attribute__((warn_unused_result));
 void board_mmio_disk_destroy(struct board_mmio_disk *s); /* safe on a zeroed one */
+
+/* A PCI host with virtio-blk-pci disks in slots 1.. in command-line order. The board maps the
+ * host's configuration and window ops where its bus lives. */
+#define BOARD_PCI_MAX_DISKS 31
+struct board_pci_disk {
+    struct board_disk disk;
+    struct virtio_pci *vp;
+};
+struct board_pci {
+    struct vm *vm;
+    struct pci_host *host;
+    struct board_pci_disk disks[BOARD_PCI_MAX_DISKS];
+    unsigned ndisks;
+};
+int board_pci_create(struct vm *vm, const struct pci_host_config *cfg, struct board_pci **out)
+    __attribute__((warn_unused_result));
+/* A virtio-blk-pci function for each drive, in order (the guest's vda, vdb, ...); then the BARs
+ * are placed as firmware would. Call once. */
+int board_pci_add_disks(struct board_pci *p, const struct drive_config *const *drives, unsigned n)
+    __attribute__((warn_unused_result));
+/* Guest reboot: functions and virtio devices to power-on state, BARs placed again (same order,
+ * same addresses). */
+int board_pci_reset(struct board_pci *p) __attribute__((warn_unused_result));
+void board_pci_destroy(struct board_pci *p); /* after the event loop stopped; NULL is fine */
 
 #endif

@@ -143,6 +143,52 @@ static void test_devices(void **state)
     assert_int_equal(prop_u32_at(prop(fdt_buf, "/reboot", "value", &len), 0), 0x7777);
 }
 
+/* The ECAM host bridge as pci-host-generic reads it: config space, windows, INTx swizzle. */
+static void test_pci_host(void **state)
+{
+    (void)state;
+    struct virt_fdt_info info = {.nharts = 1, .ram_size = 128ull << 20};
+    build(&info);
+    const char *pci = "/soc/pci@30000000";
+    int len;
+    uint32_t plic_ph = prop_u32_at(prop(fdt_buf, "/soc/plic@c000000", "phandle", &len), 0);
+
+    assert_string_equal(prop(fdt_buf, pci, "compatible", &len), "pci-host-ecam-generic");
+    assert_string_equal(prop(fdt_buf, pci, "device_type", &len), "pci");
+    const void *reg = prop(fdt_buf, pci, "reg", &len);
+    assert_int_equal(len, 16);
+    assert_int_equal(prop_u64_at(reg, 0), 0x30000000);
+    assert_int_equal(prop_u64_at(reg, 1), 1 << 20); /* bus 0: 32 devices x 8 functions x 4 KiB */
+    const void *bus = prop(fdt_buf, pci, "bus-range", &len);
+    assert_int_equal(len, 8);
+    assert_int_equal(prop_u32_at(bus, 0), 0);
+    assert_int_equal(prop_u32_at(bus, 1), 0);
+
+    /* ranges: I/O ports 0.. at 0x3000000 (64 KiB), memory 0x40000000 identity-mapped (1 GiB). */
+    const void *r = prop(fdt_buf, pci, "ranges", &len);
+    assert_int_equal(len, 2 * 7 * 4);
+    const uint32_t want[] = {0x01000000, 0, 0,          0, 0x3000000,  0, 0x10000,
+                             0x02000000, 0, 0x40000000, 0, 0x40000000, 0, 0x40000000};
+    for (unsigned i = 0; i < 14; i++)
+        assert_int_equal(prop_u32_at(r, (int)i), want[i]);
+
+    /* interrupt-map: slot s, pin p (1 = INTA#) -> PLIC source 32 + (s + p - 1) % 4. */
+    const void *mask = prop(fdt_buf, pci, "interrupt-map-mask", &len);
+    assert_int_equal(prop_u32_at(mask, 0), 0x1800);
+    assert_int_equal(prop_u32_at(mask, 3), 7);
+    const void *map = prop(fdt_buf, pci, "interrupt-map", &len);
+    assert_int_equal(len, 16 * 6 * 4);
+    for (unsigned e = 0; e < 16; e++) {
+        unsigned slot = e / 4, pin = e % 4 + 1;
+        assert_int_equal(prop_u32_at(map, (int)(e * 6)), slot << 11);
+        assert_int_equal(prop_u32_at(map, (int)(e * 6 + 3)), pin);
+        assert_int_equal(prop_u32_at(map, (int)(e * 6 + 4)), plic_ph);
+        assert_int_equal(prop_u32_at(map, (int)(e * 6 + 5)), 32 + (slot + pin - 1) % 4);
+    }
+    /* The map's parent is the PLIC with no address cells. */
+    assert_int_equal(prop_u32_at(prop(fdt_buf, "/soc/plic@c000000", "#address-cells", &len), 0), 0);
+}
+
 static void test_too_small_buffer(void **state)
 {
     (void)state;
@@ -154,8 +200,11 @@ static void test_too_small_buffer(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_memory_and_chosen),         cmocka_unit_test(test_no_initrd),
-        cmocka_unit_test(test_cpus_and_interrupt_wiring), cmocka_unit_test(test_devices),
+        cmocka_unit_test(test_memory_and_chosen),
+        cmocka_unit_test(test_no_initrd),
+        cmocka_unit_test(test_cpus_and_interrupt_wiring),
+        cmocka_unit_test(test_devices),
+        cmocka_unit_test(test_pci_host),
         cmocka_unit_test(test_too_small_buffer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,6 +1,7 @@
 /*
  * The RISC-V virt board: RAM at 0x80000000, CLINT, PLIC, 16550 UART, sifive,test, virtio-mmio
- * slots, a device tree, and QEMU's boot flow (OpenSBI fw_dynamic, then the kernel in S-mode).
+ * slots, a PCI host bridge (ECAM) for virtio-blk-pci, a device tree, and QEMU's boot flow
+ * (OpenSBI fw_dynamic, then the kernel in S-mode).
  */
 #include "machines/riscv/virt.h"
 #include "machines/board_common.h"
@@ -16,6 +17,8 @@
 #include "core/vm.h"
 #include "cpu/riscv/hart.h"
 #include "devices/aclint.h"
+#include "devices/pci.h"
+#include "devices/pci_host.h"
 #include "devices/plic.h"
 #include "devices/sifive_test.h"
 #include "devices/uart16550.h"
@@ -48,6 +51,7 @@ struct virt_board {
     struct power_ops power;
     struct board_mmio_disk slots[VIRT_VIRTIO_SLOTS];
     unsigned nslots;
+    struct board_pci *pci;
     uint8_t fdt[FDT_MAX_SIZE];
 };
 
@@ -57,12 +61,53 @@ static int add_region(struct vm *vm, uint64_t base, uint64_t size, const struct 
     return addr_map_add(&vm->mmio, base, size, ops, opaque, name);
 }
 
-/* -drive/-device → virtio-blk devices on virtio-mmio slots, in command-line order. */
+/* Without an AIA interrupt controller (IMSIC) the board has no MSI target: Linux then keeps
+ * virtio-pci on INTx, and a guest that enables MSI-X anyway loses those messages. */
+static void msi_unrouted(void *opaque, uint64_t addr, uint32_t data)
+{
+    (void)opaque;
+    TRACE(TRACE_GUEST_ERRORS,
+          "pci: MSI 0x%x to 0x%llx dropped: the virt board has no MSI controller", data,
+          (unsigned long long)addr);
+}
+
+static int create_pci(struct vm *vm, struct virt_board *b)
+{
+    /* What QEMU's virt shows as the host bridge: Red Hat's generic PCIe host (gpex). */
+    static const struct pci_id gpex_id = {
+        .vendor = 0x1b36, .device = 0x0008, .class_code = 0x060000};
+    struct pci_host_config cfg = {
+        .mmio_base = VIRT_PCI_MMIO_BASE,
+        .mmio_size = VIRT_PCI_MMIO_SIZE,
+        .io_base = 0, /* PCI I/O addresses 0-0xffff appear at VIRT_PCI_PIO_BASE */
+        .io_size = VIRT_PCI_PIO_SIZE,
+        .msi = {.send = msi_unrouted},
+        .bridge_id = &gpex_id,
+    };
+    for (unsigned i = 0; i < 4; i++)
+        cfg.intx[i] = plic_source_line(b->plic, VIRT_PCI_IRQ + i);
+    int r = board_pci_create(vm, &cfg, &b->pci);
+    if (r < 0)
+        return r;
+    struct pci_host *h = b->pci->host;
+    r = add_region(vm, VIRT_PCI_ECAM_BASE, PCI_HOST_ECAM_SIZE, &pci_host_ecam_ops, h, "pci-ecam");
+    if (r == 0)
+        r = add_region(vm, VIRT_PCI_PIO_BASE, VIRT_PCI_PIO_SIZE, &pci_host_io_ops, h,
+                       "pci-io-window");
+    if (r == 0)
+        r = add_region(vm, VIRT_PCI_MMIO_BASE, VIRT_PCI_MMIO_SIZE, &pci_host_mmio_ops, h,
+                       "pci-mmio-window");
+    return r;
+}
+
+/* -drive if=virtio and -device virtio-blk-device go on virtio-mmio slots, -device
+ * virtio-blk-pci on the PCI bus; each in command-line order. */
 static int create_disks(struct vm *vm, struct virt_board *b)
 {
     const struct drive_config *disks[CONFIG_MAX_DRIVES + CONFIG_MAX_DEVICES];
     unsigned ndisks;
-    int r = board_collect_disks(vm->cfg, BOARD_BUS_VIRTIO_MMIO, disks, &ndisks);
+    int r = board_collect_disks(vm->cfg, BOARD_BUS_VIRTIO_MMIO, BOARD_BUS_VIRTIO_MMIO,
+                                BOARD_BUS_VIRTIO_MMIO | BOARD_BUS_PCI, disks, &ndisks);
     if (r < 0)
         return r;
     if (ndisks > VIRT_VIRTIO_SLOTS) {
@@ -78,7 +123,11 @@ static int create_disks(struct vm *vm, struct virt_board *b)
         if (r < 0)
             return r;
     }
-    return 0;
+    r = board_collect_disks(vm->cfg, BOARD_BUS_PCI, BOARD_BUS_VIRTIO_MMIO,
+                            BOARD_BUS_VIRTIO_MMIO | BOARD_BUS_PCI, disks, &ndisks);
+    if (r == 0)
+        r = board_pci_add_disks(b->pci, disks, ndisks);
+    return r;
 }
 
 static int create_devices(struct vm *vm, struct virt_board *b)
@@ -123,6 +172,9 @@ static int create_devices(struct vm *vm, struct virt_board *b)
         return r;
     r = add_region(vm, VIRT_TEST_BASE, VIRT_TEST_SIZE, &sifive_test_mmio_ops, b->test,
                    "sifive-test");
+    if (r < 0)
+        return r;
+    r = create_pci(vm, b);
     if (r < 0)
         return r;
     return create_disks(vm, b);
@@ -300,6 +352,9 @@ static int virt_reset(struct vm *vm)
     aclint_reset(b->clint);
     for (unsigned i = 0; i < b->nslots; i++)
         virtio_mmio_reset(b->slots[i].transport);
+    int r = board_pci_reset(b->pci);
+    if (r < 0)
+        return r;
     return load_payload(vm, b);
 }
 
@@ -310,6 +365,7 @@ static void virt_destroy(struct vm *vm)
     if (b) {
         for (unsigned i = 0; i < VIRT_VIRTIO_SLOTS; i++)
             board_mmio_disk_destroy(&b->slots[i]);
+        board_pci_destroy(b->pci);
         if (b->test)
             sifive_test_destroy(b->test);
         if (b->uart)

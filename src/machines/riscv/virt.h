@@ -26,6 +26,14 @@ enum {
     VIRT_VIRTIO_STRIDE = 0x1000,
     VIRT_VIRTIO_IRQ = 1, /* slot n uses PLIC source 1 + n */
     VIRT_PLIC_SOURCES = 96,
+    /* The PCI host (QEMU's gpex): ECAM for bus 0, an I/O window for ports 0-0xffff, a 32-bit
+     * memory window; INTA-D on PLIC sources 32-35. */
+    VIRT_PCI_PIO_BASE = 0x3000000,
+    VIRT_PCI_PIO_SIZE = 0x10000,
+    VIRT_PCI_ECAM_BASE = 0x30000000,
+    VIRT_PCI_MMIO_BASE = 0x40000000,
+    VIRT_PCI_MMIO_SIZE = 0x40000000,
+    VIRT_PCI_IRQ = 32,
 };
 #define VIRT_DRAM_BASE 0x80000000ull
 

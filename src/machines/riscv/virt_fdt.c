@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "core/log.h"
+#include "devices/pci_host.h"
 #include "machines/riscv/virt.h"
 
 /* Phandles: fixed numbers keep the tree readable in `dtc -I dtb` dumps. */
@@ -86,6 +87,57 @@ static int prop_cpu_irqs(void *fdt, unsigned nharts, uint32_t irq_a, uint32_t ir
     return fdt_property(fdt, "interrupts-extended", cells, nharts * 4 * sizeof(fdt32_t));
 }
 
+/* The ECAM host bridge as Linux's pci-host-generic driver reads it, laid out like QEMU's. */
+static int add_pci(void *fdt)
+{
+    /* ranges: <flags pci-address(2)> <cpu address(2)> <size(2)>; flags 1 = I/O, 2 = 32-bit mem */
+    const fdt32_t ranges[] = {cpu_to_fdt32(0x01000000),
+                              0,
+                              0,
+                              0,
+                              cpu_to_fdt32(VIRT_PCI_PIO_BASE),
+                              0,
+                              cpu_to_fdt32(VIRT_PCI_PIO_SIZE),
+                              cpu_to_fdt32(0x02000000),
+                              0,
+                              cpu_to_fdt32(VIRT_PCI_MMIO_BASE),
+                              0,
+                              cpu_to_fdt32(VIRT_PCI_MMIO_BASE),
+                              0,
+                              cpu_to_fdt32(VIRT_PCI_MMIO_SIZE)};
+    /* Slot bits of the device number and the pin: the swizzle repeats every four slots. */
+    const fdt32_t map_mask[] = {cpu_to_fdt32(0x1800), 0, 0, cpu_to_fdt32(7)};
+    fdt32_t map[4 * 4 * 6];
+    unsigned n = 0;
+    for (unsigned slot = 0; slot < 4; slot++) {
+        for (unsigned pin = 0; pin < 4; pin++) {
+            map[n++] = cpu_to_fdt32(slot << 11);
+            map[n++] = 0;
+            map[n++] = 0;
+            map[n++] = cpu_to_fdt32(pin + 1); /* INTA# = 1 */
+            map[n++] = cpu_to_fdt32(PH_PLIC);
+            map[n++] = cpu_to_fdt32(VIRT_PCI_IRQ + pci_host_intx_line(slot, pin));
+        }
+    }
+    static const fdt32_t bus_range[] = {0, 0}; /* the host decodes bus 0 only */
+
+    CHECK(begin_node_at(fdt, "pci", VIRT_PCI_ECAM_BASE));
+    CHECK(fdt_property_string(fdt, "compatible", "pci-host-ecam-generic"));
+    CHECK(fdt_property_string(fdt, "device_type", "pci"));
+    CHECK(fdt_property_u32(fdt, "#address-cells", 3));
+    CHECK(fdt_property_u32(fdt, "#size-cells", 2));
+    CHECK(fdt_property_u32(fdt, "#interrupt-cells", 1));
+    CHECK(fdt_property_u32(fdt, "linux,pci-domain", 0));
+    CHECK(fdt_property(fdt, "bus-range", bus_range, sizeof(bus_range)));
+    CHECK(fdt_property(fdt, "dma-coherent", NULL, 0));
+    CHECK(prop_reg(fdt, VIRT_PCI_ECAM_BASE, PCI_HOST_ECAM_SIZE));
+    CHECK(fdt_property(fdt, "ranges", ranges, sizeof(ranges)));
+    CHECK(fdt_property(fdt, "interrupt-map-mask", map_mask, sizeof(map_mask)));
+    CHECK(fdt_property(fdt, "interrupt-map", map, sizeof(map)));
+    CHECK(fdt_end_node(fdt));
+    return 0;
+}
+
 static int add_soc(void *fdt, const struct virt_fdt_info *info)
 {
     static const char clint_compat[] = "sifive,clint0\0riscv,clint0";
@@ -139,6 +191,9 @@ static int add_soc(void *fdt, const struct virt_fdt_info *info)
         CHECK(fdt_property_u32(fdt, "interrupt-parent", PH_PLIC));
         CHECK(fdt_end_node(fdt));
     }
+    int r = add_pci(fdt);
+    if (r < 0)
+        return r;
     CHECK(fdt_end_node(fdt));
     return 0;
 }

@@ -115,7 +115,8 @@ static int create_disks(struct vm *vm, struct microvm *b)
 {
     const struct drive_config *disks[CONFIG_MAX_DRIVES + CONFIG_MAX_DEVICES];
     unsigned n;
-    int r = board_collect_disks(vm->cfg, b->pci ? BOARD_BUS_PCI : BOARD_BUS_VIRTIO_MMIO, disks, &n);
+    enum board_virtio_bus bus = b->pci ? BOARD_BUS_PCI : BOARD_BUS_VIRTIO_MMIO;
+    int r = board_collect_disks(vm->cfg, bus, bus, bus, disks, &n);
     if (r < 0)
         return r;
     if (b->pci)

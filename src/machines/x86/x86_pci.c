@@ -15,19 +15,11 @@
 #include "machines/board_common.h"
 #include "machines/x86/aml.h"
 
-#define MAX_DISKS (PCI_HOST_SLOTS - 1)
 #define AML_MAX 4096
-
-struct x86_pci_disk {
-    struct board_disk disk;
-    struct virtio_pci *vp;
-};
 
 struct x86_pci {
     struct vm *vm;
-    struct pci_host *host;
-    struct x86_pci_disk disks[MAX_DISKS];
-    unsigned ndisks;
+    struct board_pci *bus;
     uint8_t aml[AML_MAX];
     size_t aml_len;
 };
@@ -166,19 +158,20 @@ int x86_pci_create(struct vm *vm, const struct mmio_ops *cf9_ops, void *cf9_opaq
     };
     for (unsigned i = 0; i < 4; i++)
         cfg.intx[i] = (struct irq_line){.set = gsi_set, .opaque = vm, .num = X86_PCI_GSI_BASE + i};
-    int r = pci_host_create(&cfg, &p->host);
+    int r = board_pci_create(vm, &cfg, &p->bus);
+    struct pci_host *host = r == 0 ? p->bus->host : NULL;
     if (r == 0)
-        r = addr_map_add(&vm->pio, PCI_HOST_CFG_ADDR_PORT, 4, &pci_host_cfg_addr_ops, p->host,
+        r = addr_map_add(&vm->pio, PCI_HOST_CFG_ADDR_PORT, 4, &pci_host_cfg_addr_ops, host,
                          "pci-config-address");
     if (r == 0)
-        r = addr_map_add(&vm->pio, PCI_HOST_CFG_DATA_PORT, 4, &pci_host_cfg_data_ops, p->host,
+        r = addr_map_add(&vm->pio, PCI_HOST_CFG_DATA_PORT, 4, &pci_host_cfg_data_ops, host,
                          "pci-config-data");
     if (r == 0)
         r = addr_map_add(&vm->pio, X86_PCI_IO_BASE, X86_PCI_IO_END - X86_PCI_IO_BASE,
-                         &pci_host_io_ops, p->host, "pci-io-window");
+                         &pci_host_io_ops, host, "pci-io-window");
     if (r == 0)
         r = addr_map_add(&vm->mmio, X86_PCI_MMIO_BASE, X86_PCI_MMIO_END - X86_PCI_MMIO_BASE,
-                         &pci_host_mmio_ops, p->host, "pci-mmio-window");
+                         &pci_host_mmio_ops, host, "pci-mmio-window");
     if (r == 0)
         r = build_aml(p);
     return r;
@@ -208,53 +201,22 @@ static int add_doorbells(struct x86_pci *p, struct virtio_pci *vp)
 
 int x86_pci_add_disks(struct x86_pci *p, const struct drive_config *const *drives, unsigned n)
 {
-    struct vm *vm = p->vm;
-    int r;
-
-    if (n > MAX_DISKS) {
-        log_error("too many virtio disks: the PCI bus has %d free slots", MAX_DISKS);
-        return -EINVAL;
-    }
-    for (unsigned i = 0; i < n; i++) {
-        const struct drive_config *d = drives[i];
-        struct x86_pci_disk *disk = &p->disks[i];
-
-        p->ndisks = i + 1;
-        r = board_disk_open(d, &disk->disk);
-        if (r < 0)
-            return r;
-        r = virtio_pci_create(&vm->mem, vm->loop, disk->disk.vdev, &disk->vp);
-        if (r < 0)
-            return r;
-        r = pci_host_plug(p->host, 1 + i, virtio_pci_function(disk->vp));
-        if (r < 0)
-            return r;
-    }
-    r = pci_host_assign_bars(p->host);
-    for (unsigned i = 0; r == 0 && i < p->ndisks; i++)
-        r = add_doorbells(p, p->disks[i].vp);
+    int r = board_pci_add_disks(p->bus, drives, n);
+    for (unsigned i = 0; r == 0 && i < p->bus->ndisks; i++)
+        r = add_doorbells(p, p->bus->disks[i].vp);
     return r;
 }
 
 int x86_pci_reset(struct x86_pci *p)
 {
-    for (unsigned i = 0; i < p->ndisks; i++)
-        if (p->disks[i].vp)
-            virtio_pci_reset(p->disks[i].vp);
     /* Same functions, same order: the BARs land where the doorbells already are. */
-    return pci_host_reset(p->host);
+    return board_pci_reset(p->bus);
 }
 
 void x86_pci_destroy(struct x86_pci *p)
 {
     if (!p)
         return;
-    pci_host_destroy(p->host);
-    for (unsigned i = 0; i < MAX_DISKS; i++) {
-        struct x86_pci_disk *d = &p->disks[i];
-        if (d->vp)
-            virtio_pci_destroy(d->vp);
-        board_disk_close(&d->disk);
-    }
+    board_pci_destroy(p->bus);
     free(p);
 }
