@@ -585,6 +585,25 @@ static int opt_drive(struct cli_parser *p, const char *arg)
     return 0;
 }
 
+/* kvmu's virtio-pci functions are modern only (virtio 1.x, device ids 0x1040 + n), which is
+ * QEMU's disable-legacy=on, disable-modern=off: those values are accepted, the others refused. */
+static int check_modern_only(struct cli_parser *p, const char *dev, const char *key,
+                             const char *value)
+{
+    bool legacy = !strcmp(key, "disable-legacy");
+    bool on = !strcmp(value, "on") || !strcmp(value, "true") || !strcmp(value, "yes");
+    bool off = !strcmp(value, "off") || !strcmp(value, "false") || !strcmp(value, "no");
+    bool is_auto = legacy && !strcmp(value, "auto");
+    if (!on && !off && !is_auto)
+        return cli_fail(p, "%s: Property '%s.%s' doesn't take value '%s'", p->opt, dev, key, value);
+    if (legacy ? off : on)
+        return cli_fail(p,
+                        "%s: %s=%s is not supported: kvmu's virtio-pci devices are modern only "
+                        "(virtio 1.x)",
+                        p->opt, key, value);
+    return 0;
+}
+
 static int opt_device(struct cli_parser *p, const char *arg)
 {
     struct vm_config *cfg = p->cfg;
@@ -617,13 +636,19 @@ static int opt_device(struct cli_parser *p, const char *arg)
         if (!strcmp(k, "help"))
             return cli_fail(p,
                             "%s: property listings are not supported; %s takes drive=ID and "
-                            "id=ID",
+                            "id=ID (and disable-legacy=on on PCI)",
                             p->opt, dev->name);
-        if (strcmp(k, "drive") && strcmp(k, "id"))
+        bool transport_prop = dev->kind == DEVICE_VIRTIO_BLK_PCI &&
+                              (!strcmp(k, "disable-legacy") || !strcmp(k, "disable-modern"));
+        if (strcmp(k, "drive") && strcmp(k, "id") && !transport_prop)
             return cli_fail(p, "%s: Property '%s.%s' not found", p->opt, dev->name, k);
         if (!v || !*v)
             return cli_fail(p, "%s: Property '%s.%s' needs a value", p->opt, dev->name, k);
-        if (!strcmp(k, "drive")) {
+        if (transport_prop) {
+            ret = check_modern_only(p, dev->name, k, v);
+            if (ret)
+                return ret;
+        } else if (!strcmp(k, "drive")) {
             d.drive = v;
         } else {
             if (!valid_id(v))

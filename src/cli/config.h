@@ -41,7 +41,6 @@ struct drive_config {
     bool readonly;
     bool format_given;  /* format=raw given; otherwise probed as raw with a warning */
     bool locking;       /* file.locking, default on ("auto" counts as on) */
-    bool used;          /* set by the board when a -device consumed it (not by the parser) */
     const char *cache;  /* none|writeback|writethrough|directsync|unsafe, NULL = writeback */
     const char *aio;    /* threads|native|io_uring, NULL = threads */
     bool discard_unmap; /* discard=unmap|on: pass guest discards to the file */

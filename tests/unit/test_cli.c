@@ -403,7 +403,6 @@ static void test_drive(void **state)
     assert_true(d->discard_unmap);
     assert_false(d->locking);
     assert_int_equal(d->index, 1);
-    assert_false(d->used);
 
     /* Defaults. */
     assert_int_equal(PARSE("-drive", "file=a.img"), 0);
@@ -539,6 +538,21 @@ static void test_device(void **state)
                  "automatically connected to another device (did you need 'if=none' in the drive "
                  "options?)",
                  "-drive", "file=a.img,id=hd0", "-device", "virtio-blk-pci,drive=hd0");
+    /* kvmu's virtio-pci is modern only: QEMU's disable-legacy=on is what it is. */
+    assert_int_equal(PARSE("-drive", "file=a.img,if=none,id=hd0", "-device",
+                           "virtio-blk-pci,drive=hd0,disable-legacy=on,disable-modern=off"),
+                     0);
+    assert_int_equal(f->cfg.devices[0].kind, DEVICE_VIRTIO_BLK_PCI);
+    EXPECT_ERROR("-device: disable-legacy=off is not supported: kvmu's virtio-pci devices are "
+                 "modern only (virtio 1.x)",
+                 "-device", "virtio-blk-pci,drive=hd0,disable-legacy=off");
+    EXPECT_ERROR("-device: disable-modern=on is not supported: kvmu's virtio-pci devices are "
+                 "modern only (virtio 1.x)",
+                 "-device", "virtio-blk-pci,drive=hd0,disable-modern=on");
+    EXPECT_ERROR("-device: Property 'virtio-blk-pci.disable-legacy' doesn't take value 'maybe'",
+                 "-device", "virtio-blk-pci,drive=hd0,disable-legacy=maybe");
+    EXPECT_ERROR("-device: Property 'virtio-blk-device.disable-legacy' not found", "-device",
+                 "virtio-blk-device,drive=hd0,disable-legacy=on");
     EXPECT_ERROR("-device virtio-blk-device: Drive 'hd0' is already in use by another device",
                  "-drive", "file=a.img,if=none,id=hd0", "-device", "virtio-blk-device,drive=hd0",
                  "-device", "virtio-blk-device,drive=hd0");
