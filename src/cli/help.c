@@ -84,7 +84,7 @@ void cli_print_help(const char *prog)
            "       [,cache=MODE][,aio=threads|native|io_uring][,discard=ignore|unmap]\n"
            "       [,media=disk][,file.locking=on|off|auto][,index=N]\n"
            "                        a raw disk image; write ',,' for a comma in PATH\n"
-           "-device DRIVER[,drive=ID][,id=ID]\n"
+           "-device DRIVER[,drive=ID][,id=ID][,disable-legacy=on]\n"
            "                        virtio-blk-device (virtio-mmio) or virtio-blk-pci;\n"
            "                        -device help lists them\n\n");
     printf("Display and serial options:\n"
