@@ -10,12 +10,13 @@
 #     requests at depth 4, 4 KiB random reads at depth 32; each test three times per run, the
 #     best kept (short bursts of host interference otherwise decide a run). Linux userspace
 #     cannot run under this machine's KVM (no guest syscalls), hence the tiny guest.
-#   RISC-V (`virt`, virtio-blk over virtio-mmio): Linux guest, busybox dd with O_DIRECT
-#     (1 MiB blocks) and 4 KiB O_DIRECT random reads at depth 1 (rand-read.c), under kvmu
-#     (each KVMU_ACCELS) and qemu-system-riscv64.
+#   RISC-V (`virt`, virtio-blk over virtio-mmio, then over virtio-pci): Linux guest, busybox dd
+#     with O_DIRECT (1 MiB blocks) and 4 KiB O_DIRECT random reads at depth 1 (rand-read.c),
+#     under kvmu (each KVMU_ACCELS) and qemu-system-riscv64.
 # Ratios are kvmu / QEMU throughput, one column per kvmu accel (> 1: kvmu is faster).
 # Env: KVMU, KVMU_ACCELS (default interp,jit), QEMU, QEMU_X86, BENCH_TIMEOUT, BLK_RUNS (x86 runs
-# per VMM, alternating, median; default 5), BLK_RV_MIB (default 256), BLK_SKIP_RV=1, BLK_SKIP_X86=1.
+# per VMM, alternating, median; default 5), BLK_RV_MIB (default 256), BLK_RV_TRANSPORTS (default
+# "mmio pci"), BLK_SKIP_RV=1, BLK_SKIP_X86=1.
 set -eu
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -50,7 +51,7 @@ table() { # title label... (the last is QEMU): rates, then each kvmu column / QE
     shift
     local ref=${*: -1}
     printf '\n%-34s' "$title"
-    for l in "$@"; do printf ' %16s' "$l"; done
+    for l in "$@"; do printf ' %16s' "${l#*-}"; done
     if [ $# -ge 2 ]; then for l in "${@:1:$#-1}"; do printf ' %16s' "${l#*-}/qemu"; done; fi
     echo
     for k in seq-write seq-read rand-read; do
@@ -112,17 +113,24 @@ if [ "${BLK_SKIP_RV:-0}" != 1 ]; then
         gzip -n >"$OUT/overlay.cpio.gz"
     cat "$IMAGES/initramfs.cpio.gz" "$OUT/overlay.cpio.gz" >"$OUT/initramfs-blk.cpio.gz"
     bench_find_emulators
-    labels=()
-    for emu in "${EMULATORS[@]}"; do
-        bench_emulator_argv "$emu"
-        bench_log "riscv: $emu"
-        timeout "$TIMEOUT" "${ARGV[@]}" -m 256M -smp 1 -nographic -kernel "$IMAGES/Image" \
-            -initrd "$OUT/initramfs-blk.cpio.gz" -no-reboot \
-            -drive "file=$DISK,format=raw,if=none,id=d0" -device virtio-blk-device,drive=d0 \
-            -append "console=ttyS0 quiet blk_mib=${BLK_RV_MIB:-256}" \
-            </dev/null >"$OUT/rv-$emu.log" 2>&1 || true
-        parse "rv-$emu" 1000000000 "$OUT/rv-$emu.log"
-        labels+=("rv-$emu")
+    for transport in ${BLK_RV_TRANSPORTS:-mmio pci}; do
+        case $transport in
+        mmio) dev=virtio-blk-device ;;
+        pci) dev=virtio-blk-pci,disable-legacy=on ;;
+        *) bench_log "BLK_RV_TRANSPORTS: unknown transport '$transport' (mmio, pci)"; exit 2 ;;
+        esac
+        labels=()
+        for emu in "${EMULATORS[@]}"; do
+            bench_emulator_argv "$emu"
+            bench_log "riscv ($transport): $emu"
+            timeout "$TIMEOUT" "${ARGV[@]}" -m 256M -smp 1 -nographic -kernel "$IMAGES/Image" \
+                -initrd "$OUT/initramfs-blk.cpio.gz" -no-reboot \
+                -drive "file=$DISK,format=raw,if=none,id=d0" -device "$dev,drive=d0" \
+                -append "console=ttyS0 quiet blk_mib=${BLK_RV_MIB:-256}" \
+                </dev/null >"$OUT/rv-$transport-$emu.log" 2>&1 || true
+            parse "rv$transport-$emu" 1000000000 "$OUT/rv-$transport-$emu.log"
+            labels+=("rv$transport-$emu")
+        done
+        table "riscv64 Linux, busybox dd, $transport" "${labels[@]}"
     done
-    table "riscv64 Linux guest, busybox dd" "${labels[@]}"
 fi
