@@ -234,17 +234,21 @@ class Launcher:
         return guest
 
 
-def virtio_disk(path, style="device", readonly=False):
-    """Command-line words attaching a raw disk as virtio-mmio block device.
+def virtio_disk(path, style="device", readonly=False, drive_id="hd0"):
+    """Command-line words attaching a raw disk as a virtio block device.
 
-    style "device": -drive if=none + -device virtio-blk-device (kvmu and QEMU)
+    style "device": -drive if=none + -device virtio-blk-device (virtio-mmio; kvmu and QEMU)
     style "if":     -drive if=virtio (virtio-mmio on kvmu, PCI on QEMU)
+    style "pci":    -drive if=none + -device virtio-blk-pci (modern only, as kvmu's; QEMU's
+                    default on a root bus is transitional, hence disable-legacy=on)
     """
     ro = ",readonly=on" if readonly else ""
     if style == "if":
         return ["-drive", f"file={path},format=raw,if=virtio{ro}"]
-    return ["-drive", f"file={path},format=raw,if=none,id=hd0{ro}",
-            "-device", "virtio-blk-device,drive=hd0"]
+    device = {"device": "virtio-blk-device",
+              "pci": "virtio-blk-pci,disable-legacy=on"}[style]
+    return ["-drive", f"file={path},format=raw,if=none,id={drive_id}{ro}",
+            "-device", f"{device},drive={drive_id}"]
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -1,24 +1,13 @@
 """The virt board's PCI host (ECAM, as QEMU's gpex) with virtio-blk-pci disks, seen from Linux:
-busybox lspci, data through the disk, INTx on the PLIC, a reboot in the same process, and a
-virtio-pci disk next to a virtio-mmio one. Runs under each kvmu accel and under QEMU alike."""
+busybox lspci, data through the disk, INTx on the PLIC, and a virtio-pci disk next to a
+virtio-mmio one. Runs under each kvmu accel and under QEMU alike. (Writes, persistence across a
+reboot and a new run, and readonly=on run over both transports in test_rv64_boot.py.)"""
 
 import hashlib
 import os
 import re
-import uuid
 
-from conftest import sha256_of
-
-EXT4_ROOT = "console=ttyS0 root=/dev/vda rw init=/init"
-
-
-def pci_disk(path, drive_id="pd0", readonly=False):
-    """-drive if=none + -device virtio-blk-pci (modern only, as kvmu's; QEMU's default on a
-    root bus is transitional, hence disable-legacy=on)."""
-    ro = ",readonly=on" if readonly else ""
-    return ["-drive", f"file={path},format=raw,if=none,id={drive_id}{ro}",
-            "-device", f"virtio-blk-pci,drive={drive_id},disable-legacy=on"]
-
+from conftest import virtio_disk
 
 def md5_head(path, size):
     with open(path, "rb") as f:
@@ -26,7 +15,7 @@ def md5_head(path, size):
 
 
 def test_lspci_and_raw_reads(launcher, disk_copy):
-    guest = launcher.start(drives=[pci_disk(disk_copy)])
+    guest = launcher.start(drives=[virtio_disk(disk_copy, "pci")])
     guest.expect(r"pci-host-generic 30000000\.pci: ECAM at \[mem 0x30000000-")
     guest.wait_ready()
     output = guest.check("lspci")
@@ -47,49 +36,12 @@ def test_lspci_and_raw_reads(launcher, disk_copy):
     assert guest.wait_exit() == 0
 
 
-def test_ext4_root_write_reboot_and_new_run(launcher, disk_copy):
-    """The root file system over virtio-pci: a write survives a reboot in the same process
-    (the host and its functions reset, Linux probes them again) and a new run."""
-    token = uuid.uuid4().hex
-    guest = launcher.start(initrd=None, append=EXT4_ROOT, no_reboot=False,
-                           drives=[pci_disk(disk_copy)])
-    guest.expect(r"virtio_blk virtio\d+: \[vda\]")
-    guest.wait_ready()
-    guest.check(f"echo {token} > /persist.txt && sync")
-    guest.send("reboot -f")
-    guest.expect(r"OpenSBI v\d+\.\d+")
-    guest.wait_ready()
-    assert token in guest.check("cat /persist.txt")
-    guest.send("poweroff -f")
-    assert guest.wait_exit() == 0
-    assert token.encode() in disk_copy.read_bytes()
-
-    second = launcher.start(initrd=None, append=EXT4_ROOT, drives=[pci_disk(disk_copy)])
-    second.wait_ready()
-    assert token in second.check("cat /persist.txt")
-    second.send("poweroff -f")
-    assert second.wait_exit() == 0
-
-
-def test_readonly_pci_disk_refuses_writes(launcher, disk_copy):
-    before = sha256_of(disk_copy)
-    guest = launcher.start(drives=[pci_disk(disk_copy, readonly=True)])
-    guest.wait_ready()
-    status, _ = guest.run("dd if=/dev/zero of=/dev/vda bs=4096 count=16 conv=fsync")
-    assert status != 0
-    guest.check("echo STILL-ALIVE")
-    guest.send("poweroff -f")
-    assert guest.wait_exit() == 0
-    assert sha256_of(disk_copy) == before
-
-
 def test_pci_and_mmio_disks_side_by_side(launcher, disk_copy, tmp_path):
     """One disk on each transport of the board, each with its own data."""
     other = tmp_path / "random.raw"
     other.write_bytes(os.urandom(4 << 20))
-    mmio = ["-drive", f"file={other},format=raw,if=none,id=md0",
-            "-device", "virtio-blk-device,drive=md0"]
-    guest = launcher.start(drives=[pci_disk(disk_copy), mmio])
+    mmio = virtio_disk(other, "device", drive_id="md0")
+    guest = launcher.start(drives=[virtio_disk(disk_copy, "pci"), mmio])
     guest.wait_ready()
     sums = {md5_head(disk_copy, 4 << 20): "pci", md5_head(other, 4 << 20): "mmio"}
     seen = {}
