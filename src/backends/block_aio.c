@@ -243,6 +243,7 @@ int blk_aio_create(struct blockdev *bdev, struct event_loop *loop, unsigned thre
             return r;
         }
         a->nthreads++;
+        pthread_setname_np(a->threads[i], "kvmu-blk");
     }
     *out = a;
     return 0;

@@ -129,6 +129,7 @@ int event_loop_start(struct event_loop *loop)
     int r = pthread_create(&loop->thread, NULL, loop_thread, loop);
     if (r)
         return -r;
+    pthread_setname_np(loop->thread, "kvmu-io"); /* for ps -L, top -H and gdb */
     loop->running = true;
     return 0;
 }

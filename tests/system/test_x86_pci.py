@@ -138,3 +138,22 @@ def test_device_needs_the_right_bus(tmp_path):
     rc, out = run("-M", "microvm", "-drive", f"file={disk},format=raw,if=none,id=d0",
                   "-device", "virtio-blk-pci,drive=d0")
     assert rc != 0 and "No 'PCI' bus found for device 'virtio-blk-pci'" in out, out
+
+
+def test_threads_are_named(tmp_path):
+    """vCPU threads carry QEMU's names ("CPU n/KVM") and the event loop its own, so ps -L,
+    top -H and gdb tell them apart (block workers start with the first request: unit test)."""
+    guest = REPO / "build" / "guest-x86" / "uart_in.elf"  # waits for console input
+    child = pexpect.spawn(kvmu(), ["-kernel", str(guest), "-nographic", "-smp", "2"],
+                          encoding="utf-8", timeout=30)
+    try:
+        names = set()
+        for _ in range(100):  # until every thread has started
+            task = Path(f"/proc/{child.pid}/task")
+            names = {(t / "comm").read_text().strip() for t in task.iterdir()}
+            if {"CPU 0/KVM", "CPU 1/KVM", "kvmu-io"} <= names:
+                break
+            child.expect([pexpect.TIMEOUT], timeout=0.1)
+        assert {"CPU 0/KVM", "CPU 1/KVM", "kvmu-io"} <= names, names
+    finally:
+        child.terminate(force=True)

@@ -1,11 +1,13 @@
 /* The block I/O pool on its own: a recording fake disk behind blk_aio, completions taken on an
  * event loop run by the test thread. */
+#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -192,6 +194,29 @@ static void test_raw_writeback(void **state)
     unlink(path);
 }
 
+/* The workers are named, so ps -L, top -H and gdb tell them from vCPUs and the event loop. */
+static void test_workers_are_named(void **state)
+{
+    (void)state;
+    DIR *dir = opendir("/proc/self/task");
+    assert_non_null(dir);
+    unsigned named = 0;
+    for (struct dirent *e; (e = readdir(dir));) {
+        char path[300], comm[32] = "";
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof(path), "/proc/self/task/%s/comm", e->d_name);
+        FILE *fp = fopen(path, "r");
+        if (!fp)
+            continue; /* a thread that just ended */
+        if (fgets(comm, sizeof(comm), fp) && !strcmp(comm, "kvmu-blk\n"))
+            named++;
+        fclose(fp);
+    }
+    closedir(dir);
+    assert_int_equal(named, 4); /* the fixture's four */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -199,6 +224,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_no_writebehind_for_sync_writes_or_reads, setup,
                                         teardown),
         cmocka_unit_test(test_raw_writeback),
+        cmocka_unit_test_setup_teardown(test_workers_are_named, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

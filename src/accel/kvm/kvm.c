@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -350,6 +351,9 @@ static int start_vcpus(struct kvm_accel *k)
         }
         v->thread_started = true;
         v->joinable = true;
+        char name[16]; /* QEMU's name for it, so the usual scripts work */
+        snprintf(name, sizeof(name), "CPU %hu/KVM", (unsigned short)i);
+        pthread_setname_np(v->thread, name);
     }
     pthread_mutex_unlock(&k->lock);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
